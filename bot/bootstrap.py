@@ -1,0 +1,55 @@
+"""The composition root: build(settings) wires storage, translations and the core into an App."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.i18n import BabelTranslator
+from handlers.conversation import Conversation
+from handlers.ports import Clock
+from storage.db import create_engine, session_factory
+from storage.migrate import check_current
+from storage.uow import SqlUnitOfWorkFactory
+
+
+@dataclass
+class App:
+    """A wired application: the conversation core on a database."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow: SqlUnitOfWorkFactory
+    translator: BabelTranslator
+    clock: Clock
+    conversation: Conversation
+
+    async def close(self) -> None:
+        """Release database connections."""
+        await self.engine.dispose()
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    translator: BabelTranslator | None = None,
+    check_schema: bool = True,
+) -> App:
+    """Wire an App; refuses to run on a database whose schema is not the newest."""
+    engine = engine or create_engine(settings.database_url)
+    if check_schema:
+        try:
+            await check_current(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+    clock = clock or SystemClock()
+    translator = translator or BabelTranslator(settings.timezone)
+    uow = SqlUnitOfWorkFactory(session_factory(engine))
+    conversation = Conversation(uow, clock, translator, default_locale=settings.default_locale)
+    return App(settings, engine, uow, translator, clock, conversation)

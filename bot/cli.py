@@ -1,0 +1,182 @@
+"""The `reintegrate-bot` command: run, chat, migrate, seed, grant, revoke, locales.
+
+Only `run` may import a messenger library; everything else starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reintegrate-bot", description="RE!NTEGRATE chatbot")
+    sub = p.add_subparsers(dest="verb", required=True)
+    sub.add_parser("run", help="serve the configured messengers")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
+    chat.add_argument("--user", default="me", help="who you are; other names are other people")
+    chat.add_argument("--lang", default=None, help="phone language to pretend (e.g. de, sr-Latn)")
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", required=True, help="the five demo centres")
+    for verb in ("grant", "revoke"):
+        g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
+        g.add_argument("who", help="<platform>:<user id>, e.g. telegram:123456 or console:ana")
+        g.add_argument("role")
+    loc = sub.add_parser("locales", help="write compiled catalogs (.mo) and the generated sr_Cyrl")
+    loc.add_argument("--update", action="store_true", help="re-extract strings, merge into .po")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging("WARNING" if args.verb == "chat" else settings.log_level, settings.log_format)
+    code = asyncio.run(_VERBS[args.verb](settings, args))
+    raise SystemExit(code)
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.telegram_bot_token and not settings.viber_auth_token:
+        print(
+            "No messenger configured (TELEGRAM_BOT_TOKEN or VIBER_AUTH_TOKEN); "
+            "to try the bot without one, run `reintegrate-bot chat`.",
+            file=sys.stderr,
+        )
+        return 1
+    print("The Telegram and Viber transports are not part of this version yet.", file=sys.stderr)
+    return 1
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import build
+    from bot.transports.console import ConsoleChat
+    from storage.migrate import SchemaOutdated
+
+    try:
+        app = await build(settings)
+    except SchemaOutdated as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        await ConsoleChat(
+            app.conversation, args.user, sys.stdin, sys.stdout, lang_hint=args.lang
+        ).run()
+    finally:
+        await app.close()
+    return 0
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import create_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        before = await current_revision(engine)
+        await upgrade(engine)
+        after = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    print(
+        f"database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"database schema: {after} (newest)"
+    )
+    return 0
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import create_engine
+    from storage.migrate import SchemaOutdated, check_current
+    from storage.seed import seed_demo
+
+    engine = create_engine(settings.database_url)
+    try:
+        await check_current(engine)
+        changed = await seed_demo(engine)
+    except SchemaOutdated as exc:
+        print(f"Cannot seed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"demo centres: {changed} change(s)")
+    return 0
+
+
+async def _grant(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from handlers.model import Role
+    from storage.db import create_engine, session_factory
+    from storage.uow import SqlUnitOfWork
+
+    platform, sep, external_id = args.who.partition(":")
+    if not sep or not platform or not external_id:
+        print(
+            "WHO must look like telegram:123456 (platform, a colon, the user id)", file=sys.stderr
+        )
+        return 2
+    try:
+        role = Role(args.role.lower())
+    except ValueError:
+        print(
+            f"unknown role {args.role!r}: use {', '.join(r.value for r in Role)}", file=sys.stderr
+        )
+        return 2
+    if role is Role.BENEFICIARY:
+        print("everyone is a beneficiary already; nothing to do")
+        return 0
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            user = await uow.users.by_identity(platform, external_id)
+            if user is None:
+                print(
+                    f"no one with {args.who} has agreed to the data notice yet: "
+                    "ask them to send /start to the bot first",
+                    file=sys.stderr,
+                )
+                return 1
+            if args.verb == "grant":
+                changed = await uow.users.grant(user.id, role, SystemClock().now())
+            else:
+                changed = await uow.users.revoke(user.id, role)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    done = "granted" if args.verb == "grant" else "revoked"
+    print(
+        f"{role.value} {done} for {args.who}"
+        if changed
+        else f"nothing to do: {args.who} already so"
+    )
+    return 0
+
+
+async def _locales(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import update_catalogs, write_compiled
+
+    for path in update_catalogs() if args.update else write_compiled():
+        print(path)
+    return 0
+
+
+_VERBS = {
+    "run": _run,
+    "chat": _chat,
+    "migrate": _migrate,
+    "seed": _seed,
+    "grant": _grant,
+    "revoke": _grant,
+    "locales": _locales,
+}

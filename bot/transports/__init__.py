@@ -1,0 +1,1 @@
+"""Transports: each only translates between a messenger and the core's Incoming/Outgoing."""

@@ -1,0 +1,108 @@
+"""The terminal chat: the same conversation core, no token, no network.
+
+Buttons are shown numbered; a person answers with the number, the button's text, a /command
+or free text. Different user names are different people on the same database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TextIO
+
+from handlers.conversation import Conversation
+from handlers.messages import Button, Incoming, Outgoing
+
+PLATFORM = "console"
+DOWNLOADS = Path("downloads")
+
+
+class ConsoleChat:
+    """One person talking to the bot through stdin and stdout."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        user: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        lang_hint: str | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.user = user
+        self.stdin = stdin
+        self.stdout = stdout
+        self.lang_hint = lang_hint
+        self.buttons: list[Button] = []
+
+    def to_incoming(self, line: str) -> Incoming:
+        """A typed line as the core sees it: a pressed button, a command, or text."""
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            return self._press(self.buttons[int(text) - 1])
+        for button in self.buttons:
+            if text.casefold() in (button.label.casefold(), _bare(button.label).casefold()):
+                return self._press(button)
+        return Incoming.message(PLATFORM, self.user, text, lang_hint=self.lang_hint)
+
+    def _press(self, button: Button) -> Incoming:
+        return Incoming.button(PLATFORM, self.user, button.payload, lang_hint=self.lang_hint)
+
+    def render(self, replies: list[Outgoing]) -> str:
+        """The bot's replies as terminal text, buttons numbered across the whole answer."""
+        self.buttons = []
+        blocks = []
+        for out in replies:
+            lines = [f"bot: {out.text}".replace("\n", "\n     ")]
+            if out.location:
+                loc = out.location
+                lines.append(
+                    f"     📍 {loc.title} — {loc.address} "
+                    f"(https://www.openstreetmap.org/?mlat={loc.latitude}&mlon={loc.longitude})"
+                )
+            if out.document:
+                DOWNLOADS.mkdir(exist_ok=True)
+                path = DOWNLOADS / out.document.filename
+                path.write_bytes(out.document.content)
+                lines.append(f"     📎 {path}")
+            for row in out.keyboard:
+                cells = []
+                for button in row:
+                    self.buttons.append(button)
+                    cells.append(f"[{len(self.buttons)}] {button.label}")
+                lines.append("     " + "   ".join(cells))
+            blocks.append("\n".join(lines))
+        return "\n".join(blocks)
+
+    async def say(self, line: str) -> str:
+        """Send one typed line, return what the bot answered (as printed)."""
+        replies = await self.conversation.handle(self.to_incoming(line))
+        return self.render(replies)
+
+    async def run(self) -> None:
+        """Read lines until end of input or /quit; start the way a messenger does, with /start."""
+        self._print(
+            f"RE!NTEGRATE terminal chat as '{self.user}'. Numbers press buttons; /quit leaves."
+        )
+        self._print(await self.say("/start"))
+        while True:
+            self.stdout.write("you> ")
+            self.stdout.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line or line.strip() in ("/quit", "/exit"):
+                self._print("")
+                return
+            if not line.strip():
+                continue
+            self._print(await self.say(line))
+
+    def _print(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+
+def _bare(label: str) -> str:
+    """A label without its leading emoji, so typing "Settings" presses "⚙️ Settings"."""
+    head, _, rest = label.partition(" ")
+    return rest if rest and not head.isalnum() else label

@@ -1,0 +1,147 @@
+"""Conversation.handle: one update in, the replies out, in one unit of work."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.flows import ALL, common
+from handlers.flows.replies import error
+from handlers.flows.start import CONSENT_VERSION
+from handlers.locales import SOURCE_LOCALE, match_locale
+from handlers.messages import Incoming, Kind, Outgoing
+from handlers.model import ConversationState
+from handlers.ports import Clock, Conflict, Translator, UnitOfWork, UnitOfWorkFactory
+from handlers.router import Flow, Reply, Route, Router, Stale
+
+log = logging.getLogger("reintegrate.conversation")
+
+
+class Conversation:
+    """The conversation core shared by every messenger and the terminal chat."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        translator: Translator,
+        *,
+        default_locale: str = SOURCE_LOCALE,
+        consent_version: str = CONSENT_VERSION,
+        flows: Sequence[Flow] = ALL,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._tr = translator
+        self._default_locale = default_locale
+        self._consent_version = consent_version
+        self._router = Router(flows)
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Answer one update. Never raises: a failure rolls back and says sorry."""
+        started = time.perf_counter()
+        route, outcome, user_id = "-", "ok", None
+        try:
+            # A unique-key collision (the same person's two first taps at once) is retried once:
+            # the second attempt sees the row the first one stored.
+            for attempt in (1, 2):
+                try:
+                    route, user_id, replies = await self._handle_once(incoming)
+                    break
+                except Conflict:
+                    if attempt == 2:
+                        raise
+            if route.startswith("stale"):
+                outcome = "stale"
+            return replies
+        except Exception:
+            outcome = "error"
+            log.exception(
+                "update failed",
+                extra={
+                    "platform": incoming.platform,
+                    "update_id": incoming.update_id,
+                    "route": route,
+                },
+            )
+            return [error(self._bare_context(incoming))]
+        finally:
+            log.info(
+                "update handled",
+                extra={
+                    "platform": incoming.platform,
+                    "user": user_id,
+                    "kind": incoming.kind.value,
+                    "route": route,
+                    "outcome": outcome,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+
+    async def _handle_once(self, incoming: Incoming) -> tuple[str, int | None, list[Outgoing]]:
+        async with self._uow() as uow:
+            user = await uow.users.by_identity(incoming.platform, incoming.user_id)
+            state = await uow.states.get(user.id) if user else ConversationState()
+            ctx = Context(
+                incoming=incoming,
+                uow=uow,
+                clock=self._clock,
+                tr=self._tr,
+                user=user,
+                state=state,
+                locale=user.locale if user else self._guess_locale(incoming),
+                consent_version=self._consent_version,
+            )
+            name, reply = await self._dispatch(ctx)
+            if ctx.user is not None and ctx.state_changed:
+                await uow.states.save(ctx.user.id, ctx.state, self._clock.now())
+            await uow.commit()
+            replies = reply if isinstance(reply, list) else [reply]
+            return name, (ctx.user.id if ctx.user else user.id if user else None), replies
+
+    async def _dispatch(self, ctx: Context) -> tuple[str, Reply]:
+        incoming = ctx.incoming
+        route: Route | None = None
+        args: list[str] = []
+        if incoming.kind is Kind.COMMAND:
+            route = self._router.command(incoming.command)
+            if route is None:
+                return "/?", await common.unknown_command(ctx)
+        elif incoming.kind is Kind.BUTTON:
+            found = self._router.button(incoming.text)
+            if found is None:
+                return "stale:unknown", await common.stale(ctx)
+            route, args = found
+        elif ctx.user is not None:
+            route = self._router.state(ctx.state.name)
+        if route is None:
+            return "fallback", await common.not_understood(ctx)
+        if not route.public and ctx.user is None:
+            return f"{route.name}:need-start", await common.stale(ctx)
+        try:
+            return route.name, await route.handler(ctx, *args)
+        except Stale:
+            await ctx.uow.rollback()
+            ctx.state_changed = False
+            return f"stale:{route.name}", await common.stale(ctx)
+
+    def _guess_locale(self, incoming: Incoming) -> str:
+        return match_locale(incoming.lang_hint) or self._default_locale
+
+    def _bare_context(self, incoming: Incoming) -> Context:
+        """A context without storage, just enough to say sorry in a sensible language."""
+        return Context(
+            incoming=incoming,
+            uow=_NO_STORAGE,
+            clock=self._clock,
+            tr=self._tr,
+            user=None,
+            state=ConversationState(),
+            locale=self._guess_locale(incoming),
+            consent_version=self._consent_version,
+        )
+
+
+_NO_STORAGE: UnitOfWork = None  # type: ignore[assignment]  # the sorry reply never touches storage

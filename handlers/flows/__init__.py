@@ -1,0 +1,13 @@
+"""One module per journey; `ALL` lists the flows the conversation routes to."""
+
+from handlers.flows import centres, common, menu, settings, start
+from handlers.router import Flow
+
+ALL: tuple[Flow, ...] = (
+    common.flow,
+    start.flow,
+    start.onboarding,
+    menu.flow,
+    centres.flow,
+    settings.flow,
+)

@@ -1,0 +1,53 @@
+"""The main menu, and a polite word for the parts that are not built yet."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.messages import Button, Outgoing
+from handlers.router import Flow
+from handlers.texts import N_, T, Text
+
+flow = Flow("menu")
+
+MENU = T("menu.main", "Main menu. What would you like to do?")
+SOON = T(
+    "menu.soon",
+    "This part is not ready yet. We are working on it and will tell you when it is ready.",
+)
+
+# (label, payload, icon): an emoji on every entry as a visual anchor for people who read little.
+ENTRIES = (
+    (N_("Workshops"), "menu:soon:ws", "📅"),
+    (N_("Legal advice"), "menu:soon:legal", "⚖️"),
+    (N_("Ask a question"), "menu:soon:ask", "💬"),
+    (N_("Volunteer"), "menu:soon:vol", "🤝"),
+    (N_("Centres"), "cen:list", "📍"),
+    (N_("Settings"), "set:open", "⚙️"),
+)
+
+
+def main_menu(
+    ctx: Context, text: Text = MENU, *, replace: bool = False, **params: object
+) -> Outgoing:
+    """The main menu under a message (by default the menu's own question)."""
+    buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in ENTRIES]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return ctx.reply(text, rows, replace=replace, **params)
+
+
+def menu_button(ctx: Context) -> list[Button]:
+    """A single "Menu" button row, to put under answers that end a step."""
+    return [ctx.button(N_("Menu"), "menu:main", icon="🏠")]
+
+
+@flow.on_button("main")
+async def show_menu(ctx: Context) -> Outgoing:
+    """Back to the main menu."""
+    ctx.clear_state()
+    return main_menu(ctx, replace=True)
+
+
+@flow.on_button("soon")
+async def not_ready(ctx: Context, feature: str) -> Outgoing:
+    """A menu entry whose feature is still being built."""
+    return main_menu(ctx, SOON)

@@ -1,0 +1,202 @@
+"""Settings: language, centre, reminders, "show my data" and "delete my data"."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+
+from handlers.context import Context, rows_of
+from handlers.flows.menu import menu_button
+from handlers.flows.replies import again
+from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale
+from handlers.messages import Button, Outgoing
+from handlers.model import ResidentStatus, Role, User
+from handlers.router import Flow, Stale
+from handlers.texts import N_, T, Text
+
+flow = Flow("set")
+
+MENU = T("settings.menu", "Settings. What would you like to change?")
+PICK_LANGUAGE = T("settings.language", "Which language should I speak?")
+LANGUAGE_SAVED = T("settings.language_saved", "Done. I will speak {language} with you.")
+PICK_CENTRE = T("settings.centre", "Which centre should be yours?")
+CENTRE_SAVED = T("settings.centre_saved", "Done. Your centre is now {centre}.")
+REMINDERS_ON = T(
+    "settings.reminders_on", "Reminders are on. I will remind you before your appointments."
+)
+REMINDERS_OFF = T(
+    "settings.reminders_off", "Reminders are off. You can turn them on again here at any time."
+)
+MY_DATA = T(
+    "settings.my_data",
+    "This is everything we store about you:\n\n"
+    "Language: {language}\n"
+    "You: {status}\n"
+    "Your centre: {centre}\n"
+    "Reminders: {reminders}\n"
+    "Accounts: {accounts}\n"
+    "Roles: {roles}\n"
+    "Agreed to the data notice: {consent}\n"
+    "First contact: {created}",
+)
+DELETE_CONFIRM = T(
+    "settings.delete_confirm",
+    "Do you really want to delete your data? Your language, centre and any bookings will be "
+    "removed. This cannot be undone.",
+)
+DELETED = T(
+    "settings.deleted",
+    "Your data has been deleted. Thank you for using RE!NTEGRATE. "
+    "Write /start if you want to begin again.",
+)
+
+STATUS_NAMES = {
+    ResidentStatus.RETURNEE: N_("came back from abroad"),
+    ResidentStatus.LOCAL: N_("lives here"),
+    ResidentStatus.UNSAID: N_("preferred not to say"),
+}
+ROLE_NAMES = {
+    Role.BENEFICIARY: N_("participant"),
+    Role.VOLUNTEER: N_("volunteer"),
+    Role.ADVISER: N_("legal adviser"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.ADMIN: N_("administrator"),
+}
+NOT_SET = N_("not chosen yet")
+
+
+def _user(ctx: Context) -> User:
+    assert ctx.user is not None  # routes here are not public: the router guarantees a user
+    return ctx.user
+
+
+def settings_menu(
+    ctx: Context, text: Text = MENU, *, replace: bool = False, **params: object
+) -> Outgoing:
+    """The settings entries; the reminders button shows what it is now."""
+    user = _user(ctx)
+    reminders = (
+        ctx.button(N_("Reminders: on"), "set:rem", icon="🔔")
+        if user.reminders_on
+        else ctx.button(N_("Reminders: off"), "set:rem", icon="🔕")
+    )
+    rows = [
+        [
+            ctx.button(N_("Language"), "set:lang", icon="🌐"),
+            ctx.button(N_("My centre"), "set:centre", icon="📍"),
+        ],
+        [reminders],
+        [ctx.button(N_("Show my data"), "set:data", icon="👁")],
+        [ctx.button(N_("Delete my data"), "set:del", icon="🗑")],
+        menu_button(ctx),
+    ]
+    return ctx.reply(text, rows, replace=replace, **params)
+
+
+@flow.on_button("open")
+async def open_settings(ctx: Context) -> Outgoing:
+    """Settings from the main menu."""
+    ctx.clear_state()
+    return settings_menu(ctx, replace=True)
+
+
+def language_choice(ctx: Context) -> Outgoing:
+    """The language list for someone already registered."""
+    buttons = [Button(LANGUAGE_NAMES[loc], f"set:lang:{loc}") for loc in LOCALES]
+    return ctx.reply(PICK_LANGUAGE, rows_of(buttons), replace=True)
+
+
+@flow.on_button("lang")
+async def change_language(ctx: Context, locale: str = "") -> Outgoing:
+    """Show the languages, or switch to the one pressed."""
+    if not locale:
+        return language_choice(ctx)
+    if not is_locale(locale):
+        raise Stale(locale)
+    await ctx.uow.users.update(_user(ctx).id, locale=locale)
+    ctx.use_locale(locale)
+    return settings_menu(ctx, LANGUAGE_SAVED, language=LANGUAGE_NAMES[locale])
+
+
+@flow.on_button("centre")
+async def change_centre(ctx: Context, slug: str = "") -> Outgoing:
+    """Show the centres, or make the pressed one the person's centre."""
+    if not slug:
+        centres = await ctx.uow.centres.all()
+        buttons = [Button(ctx.centre_name(c), f"set:centre:{c.slug}") for c in centres]
+        return ctx.reply(PICK_CENTRE, rows_of(buttons), replace=True)
+    centre = await ctx.uow.centres.by_slug(slug)
+    if centre is None:
+        raise Stale(slug)
+    await ctx.uow.users.update(_user(ctx).id, centre_id=centre.id)
+    return settings_menu(ctx, CENTRE_SAVED, centre=ctx.centre_name(centre))
+
+
+@flow.on_button("rem")
+async def toggle_reminders(ctx: Context) -> Outgoing:
+    """Reminders on or off."""
+    user = _user(ctx)
+    on = not user.reminders_on
+    await ctx.uow.users.update(user.id, reminders_on=on)
+    ctx.user = replace(user, reminders_on=on)
+    return settings_menu(ctx, REMINDERS_ON if on else REMINDERS_OFF, replace=True)
+
+
+@flow.on_button("data")
+async def show_data(ctx: Context) -> Outgoing:
+    """Everything stored about the person, in words."""
+    user = _user(ctx)
+    centre = await ctx.uow.centres.get(user.centre_id) if user.centre_id else None
+    consent = next((c for c in user.consents if c.kind == "data"), None)
+    roles = sorted({Role.BENEFICIARY, *user.roles}, key=list(Role).index)
+    return settings_menu(
+        ctx,
+        MY_DATA,
+        language=LANGUAGE_NAMES[user.locale],
+        status=ctx._(STATUS_NAMES[user.status]) if user.status else ctx._(NOT_SET),
+        centre=ctx.centre_name(centre) if centre else ctx._(NOT_SET),
+        reminders=ctx._(N_("on") if user.reminders_on else N_("off")),
+        accounts=", ".join(f"{i.platform} {i.external_id}" for i in user.identities),
+        roles=", ".join(ctx._(ROLE_NAMES[r]) for r in roles),
+        consent=(
+            f"{ctx.tr.format_datetime(ctx.locale, consent.given_at)} ({consent.version})"
+            if consent
+            else ctx._(NOT_SET)
+        ),
+        created=ctx.tr.format_datetime(ctx.locale, user.created_at),
+    )
+
+
+@flow.on_button("del")
+async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoing:
+    """Ask before deleting; only the "yes" of the latest question counts."""
+    if not answer:
+        token = secrets.token_hex(4)
+        ctx.set_state("settings.delete", token=token)
+        return _delete_question(ctx, token)
+    if (
+        answer != "yes"
+        or ctx.state.name != "settings.delete"
+        or ctx.state.data.get("token") != token
+    ):
+        raise Stale(answer)
+    await ctx.uow.users.delete(_user(ctx).id)
+    ctx.user = None
+    ctx.state_changed = False  # nothing to save: the state went with the person
+    return ctx.reply(DELETED, [[ctx.button(N_("Start"), "start:begin", icon="▶️")]], replace=True)
+
+
+def _delete_question(ctx: Context, token: str) -> Outgoing:
+    rows = [
+        [ctx.button(N_("Yes, delete my data"), f"set:del:yes:{token}", icon="🗑")],
+        [ctx.button(N_("No, keep it"), "set:open", icon="↩️")],
+    ]
+    return ctx.reply(DELETE_CONFIRM, rows, replace=True)
+
+
+@flow.on_state("settings.delete")
+async def typed_at_delete(ctx: Context) -> Outgoing:
+    """Typed text at the delete question: never taken as a yes; ask again."""
+    token = str(ctx.state.data.get("token", ""))
+    question = _delete_question(ctx, token)
+    return again(ctx, DELETE_CONFIRM, question.keyboard)

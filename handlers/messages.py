@@ -1,0 +1,140 @@
+"""Neutral message types exchanged between transports and the conversation core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; Viber's ActionBody is far larger.
+
+
+class Kind(StrEnum):
+    """What an incoming update carries."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    LOCATION = "location"
+    CONTACT = "contact"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A point on the map, optionally with a title and an address."""
+
+    latitude: float
+    longitude: float
+    title: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent to the person, e.g. a calendar entry."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One update from a person, already translated out of the platform's format."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    kind: Kind
+    text: str = ""
+    command: str = ""
+    lang_hint: str | None = None
+    location: Location | None = None
+    update_id: str | None = None
+
+    @classmethod
+    def message(
+        cls,
+        platform: str,
+        user_id: str,
+        text: str,
+        *,
+        chat_id: str | None = None,
+        lang_hint: str | None = None,
+        update_id: str | None = None,
+    ) -> Incoming:
+        """A typed message; a leading slash makes it a command (`/start centre-tutin`)."""
+        chat = chat_id or user_id
+        if text.startswith("/") and len(text) > 1 and not text[1].isspace():
+            head, _, arg = text[1:].partition(" ")
+            command = head.split("@", 1)[0].lower()
+            return cls(
+                platform,
+                user_id,
+                chat,
+                Kind.COMMAND,
+                arg.strip(),
+                command,
+                lang_hint,
+                update_id=update_id,
+            )
+        return cls(platform, user_id, chat, Kind.TEXT, text, "", lang_hint, update_id=update_id)
+
+    @classmethod
+    def button(
+        cls,
+        platform: str,
+        user_id: str,
+        payload: str,
+        *,
+        chat_id: str | None = None,
+        lang_hint: str | None = None,
+        update_id: str | None = None,
+    ) -> Incoming:
+        """A pressed button carrying its payload."""
+        return cls(
+            platform,
+            user_id,
+            chat_id or user_id,
+            Kind.BUTTON,
+            payload,
+            "",
+            lang_hint,
+            update_id=update_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button with a label for people and a short payload for us."""
+
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        size = len(self.payload.encode())
+        if not 1 <= size <= MAX_PAYLOAD_BYTES:
+            raise ValueError(
+                f"button payload must be 1-{MAX_PAYLOAD_BYTES} bytes: {self.payload!r}"
+            )
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send: text with a message key, optional buttons, pin or file."""
+
+    chat_id: str
+    text: str
+    key: str
+    keyboard: Keyboard = ()
+    replace: bool = False
+    location: Location | None = None
+    document: Document | None = None
+    params: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def buttons(self) -> list[Button]:
+        """All buttons, row by row."""
+        return [b for row in self.keyboard for b in row]

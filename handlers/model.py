@@ -1,0 +1,95 @@
+"""Plain domain records the core works with; storage maps its rows to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    """What a person may do; everyone is a beneficiary, other roles are granted."""
+
+    BENEFICIARY = "beneficiary"
+    VOLUNTEER = "volunteer"
+    ADVISER = "adviser"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class ResidentStatus(StrEnum):
+    """Returnee or local resident, as the person said; `unsaid` if they preferred not to."""
+
+    RETURNEE = "returnee"
+    LOCAL = "local"
+    UNSAID = "unsaid"
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """One weekday's opening time (weekday 0 = Monday)."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Centre:
+    """A community centre: public information anyone may read."""
+
+    id: int
+    slug: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    phone: str
+    hours: tuple[OpeningHours, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One way of reaching a person: a platform and that platform's user id."""
+
+    platform: str
+    external_id: str
+    chat_id: str
+    unreachable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """A consent given: which notice, which version, when."""
+
+    kind: str
+    version: str
+    given_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who agreed to the data notice."""
+
+    id: int
+    locale: str
+    status: ResidentStatus | None
+    centre_id: int | None
+    reminders_on: bool
+    created_at: datetime
+    roles: frozenset[Role] = frozenset()
+    identities: tuple[Identity, ...] = ()
+    consents: tuple[Consent, ...] = ()
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the person holds any of these roles (beneficiary is everyone's)."""
+        return any(r is Role.BENEFICIARY or r in self.roles for r in roles)
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """Where a person is in a conversation, with small non-personal working data."""
+
+    name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)

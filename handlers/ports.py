@@ -1,0 +1,113 @@
+"""What the core needs from the outside world, as Protocols: time, storage, translations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from handlers.model import Centre, ConversationState, ResidentStatus, Role, User
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware (UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class Conflict(Exception):
+    """Raised by storage when a change collides with a concurrent one (a unique key)."""
+
+
+class Translator(Protocol):
+    """Translated strings and locale-aware formatting in the programme's timezone."""
+
+    def gettext(self, locale: str, msgid: str) -> str: ...
+
+    def format_datetime(self, locale: str, value: datetime) -> str: ...
+
+    def format_date(self, locale: str, value: date) -> str: ...
+
+    def weekday_name(self, locale: str, weekday: int) -> str: ...
+
+
+class UserRepository(Protocol):
+    """People who agreed to the data notice, with their identities, roles and consents."""
+
+    async def by_identity(self, platform: str, external_id: str) -> User | None: ...
+
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def register(
+        self,
+        *,
+        platform: str,
+        external_id: str,
+        chat_id: str,
+        locale: str,
+        centre_id: int | None,
+        consent_version: str,
+        now: datetime,
+    ) -> User: ...
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        locale: str | None = None,
+        status: ResidentStatus | None = None,
+        centre_id: int | None = None,
+        reminders_on: bool | None = None,
+    ) -> None: ...
+
+    async def delete(self, user_id: int) -> None: ...
+
+    async def grant(self, user_id: int, role: Role, now: datetime) -> bool: ...
+
+    async def revoke(self, user_id: int, role: Role) -> bool: ...
+
+
+class CentreRepository(Protocol):
+    """The community centres, public information."""
+
+    async def all(self) -> Sequence[Centre]: ...
+
+    async def by_slug(self, slug: str) -> Centre | None: ...
+
+    async def get(self, centre_id: int) -> Centre | None: ...
+
+
+class StateRepository(Protocol):
+    """Each person's conversation state, kept in the database so any worker can continue."""
+
+    async def get(self, user_id: int) -> ConversationState: ...
+
+    async def save(self, user_id: int, state: ConversationState, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories; nothing is stored until `commit`."""
+
+    users: UserRepository
+    centres: CentreRepository
+    states: StateRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a new unit of work."""
+
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,212 @@
+"""Repositories: the queries behind handlers.ports, returning plain domain records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.model import (
+    Centre,
+    Consent,
+    ConversationState,
+    Identity,
+    OpeningHours,
+    ResidentStatus,
+    Role,
+    User,
+)
+from handlers.ports import Conflict
+from storage.models import (
+    CentreRow,
+    ConsentRow,
+    ConversationStateRow,
+    IdentityRow,
+    RoleRow,
+    UserRow,
+)
+
+DATA_CONSENT = "data"
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        locale=row.locale,
+        status=ResidentStatus(row.status) if row.status else None,
+        centre_id=row.centre_id,
+        reminders_on=row.reminders_on,
+        created_at=row.created_at,
+        roles=frozenset(Role(r.role) for r in row.roles),
+        identities=tuple(
+            Identity(i.platform, i.external_id, i.chat_id, i.unreachable_at is not None)
+            for i in row.identities
+        ),
+        consents=tuple(Consent(c.kind, c.version, c.given_at) for c in row.consents),
+    )
+
+
+def _centre(row: CentreRow) -> Centre:
+    return Centre(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        address=row.address,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        phone=row.phone,
+        hours=tuple(OpeningHours(int(d), str(o), str(c)) for d, o, c in row.opening_hours),
+    )
+
+
+class SqlUsers:
+    """People, their identities, roles and consents."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def _row_by_identity(self, platform: str, external_id: str) -> UserRow | None:
+        stmt = (
+            select(UserRow)
+            .join(IdentityRow)
+            .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
+        )
+        return (await self._s.execute(stmt)).scalar_one_or_none()
+
+    async def by_identity(self, platform: str, external_id: str) -> User | None:
+        """The person behind a platform account, if they agreed to the notice."""
+        row = await self._row_by_identity(platform, external_id)
+        return _user(row) if row else None
+
+    async def get(self, user_id: int) -> User | None:
+        """A person by our own id."""
+        row = await self._s.get(UserRow, user_id)
+        return _user(row) if row else None
+
+    async def register(
+        self,
+        *,
+        platform: str,
+        external_id: str,
+        chat_id: str,
+        locale: str,
+        centre_id: int | None,
+        consent_version: str,
+        now: datetime,
+    ) -> User:
+        """Store a person at the moment they agree: the account, the language, the consent."""
+        row = UserRow(
+            locale=locale,
+            centre_id=centre_id,
+            reminders_on=True,
+            created_at=now,
+            roles=[],
+            identities=[
+                IdentityRow(
+                    platform=platform, external_id=external_id, chat_id=chat_id, created_at=now
+                )
+            ],
+            consents=[ConsentRow(kind=DATA_CONSENT, version=consent_version, given_at=now)],
+        )
+        self._s.add(row)
+        try:
+            await self._s.flush()
+        except IntegrityError as exc:
+            raise Conflict("identity exists") from exc
+        return _user(row)
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        locale: str | None = None,
+        status: ResidentStatus | None = None,
+        centre_id: int | None = None,
+        reminders_on: bool | None = None,
+    ) -> None:
+        """Change the given fields; the others stay as they are."""
+        row = await self._s.get(UserRow, user_id)
+        if row is None:
+            return
+        if locale is not None:
+            row.locale = locale
+        if status is not None:
+            row.status = status.value
+        if centre_id is not None:
+            row.centre_id = centre_id
+        if reminders_on is not None:
+            row.reminders_on = reminders_on
+
+    async def delete(self, user_id: int) -> None:
+        """Remove the person and everything that names them."""
+        # Explicit deletes, child tables first, so this holds even where cascades are off.
+        for table in (ConversationStateRow, ConsentRow, RoleRow, IdentityRow):
+            await self._s.execute(delete(table).where(table.user_id == user_id))
+        await self._s.execute(delete(UserRow).where(UserRow.id == user_id))
+        self._s.expunge_all()
+
+    async def grant(self, user_id: int, role: Role, now: datetime) -> bool:
+        """Give a role; False if the person already had it."""
+        if role is Role.BENEFICIARY or await self._s.get(RoleRow, (user_id, role.value)):
+            return False
+        self._s.add(RoleRow(user_id=user_id, role=role.value, granted_at=now))
+        await self._s.flush()
+        return True
+
+    async def revoke(self, user_id: int, role: Role) -> bool:
+        """Take a role away; False if the person did not have it."""
+        result = await self._s.execute(
+            delete(RoleRow).where(RoleRow.user_id == user_id, RoleRow.role == role.value)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+class SqlCentres:
+    """The community centres."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def all(self) -> Sequence[Centre]:
+        """Every centre, by name."""
+        rows = (await self._s.execute(select(CentreRow).order_by(CentreRow.name))).scalars()
+        return [_centre(r) for r in rows]
+
+    async def by_slug(self, slug: str) -> Centre | None:
+        """A centre by its short name (`novi-pazar`)."""
+        row = (
+            await self._s.execute(select(CentreRow).where(CentreRow.slug == slug))
+        ).scalar_one_or_none()
+        return _centre(row) if row else None
+
+    async def get(self, centre_id: int) -> Centre | None:
+        """A centre by id."""
+        row = await self._s.get(CentreRow, centre_id)
+        return _centre(row) if row else None
+
+
+class SqlStates:
+    """Conversation state per person."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, user_id: int) -> ConversationState:
+        """The stored state, or an empty one."""
+        row = await self._s.get(ConversationStateRow, user_id)
+        return ConversationState(row.state, dict(row.data)) if row else ConversationState()
+
+    async def save(self, user_id: int, state: ConversationState, now: datetime) -> None:
+        """Store the state (insert or overwrite)."""
+        row = await self._s.get(ConversationStateRow, user_id)
+        if row is None:
+            self._s.add(
+                ConversationStateRow(
+                    user_id=user_id, state=state.name, data=state.data, updated_at=now
+                )
+            )
+        else:
+            row.state, row.data, row.updated_at = state.name, dict(state.data), now

@@ -1,0 +1,68 @@
+"""The unit of work: one session, one transaction, all repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.ports import Conflict
+from storage.repositories import SqlCentres, SqlStates, SqlUsers
+
+
+class SqlUnitOfWork:
+    """Implements handlers.ports.UnitOfWork over an SQLAlchemy async session."""
+
+    users: SqlUsers
+    centres: SqlCentres
+    states: SqlStates
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.users = SqlUsers(self._session)
+        self.centres = SqlCentres(self._session)
+        self.states = SqlStates(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Store everything done in this unit of work."""
+        assert self._session is not None
+        try:
+            await self._session.commit()
+        except IntegrityError as exc:
+            await self._session.rollback()
+            raise Conflict(type(exc.orig).__name__) from exc
+
+    async def rollback(self) -> None:
+        """Forget everything done in this unit of work so far."""
+        assert self._session is not None
+        await self._session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Opens SqlUnitOfWork instances on one session factory."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

@@ -1,0 +1,129 @@
+"""Commands from any step, typed text where buttons are expected, stale and forged buttons."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import pytest
+
+from handlers.messages import MAX_PAYLOAD_BYTES, Button
+
+_walkers = itertools.count()
+STEPS = ["new", "language", "notice", "status", "centre", "menu", "settings", "delete"]
+
+
+async def walk_to(person, step):
+    """A fresh person brought to an onboarding or settings step."""
+    p = person(f"walker-{step}-{next(_walkers)}")
+    path = {
+        "new": [],
+        "language": ["/start"],
+        "notice": ["/start", "English"],
+        "status": ["/start", "English", "I agree"],
+        "centre": ["/start", "English", "I agree", "I live here"],
+        "menu": ["/start", "English", "I agree", "I live here", "Pirot"],
+        "settings": ["/start", "English", "I agree", "I live here", "Pirot", "Settings"],
+        "delete": ["/start", "English", "I agree", "I live here", "Pirot", "Settings", "Delete my data"],
+    }[step]
+    for item in path:
+        await (p.send(item) if item.startswith("/") else p.press(item))
+    return p
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_commands_work_from_every_step(person, step):
+    p = await walk_to(person, step)
+    registered = step not in ("new", "language", "notice")
+    await p.send("/help")
+    assert p.keys == ["common.help"]
+    await p.send("/menu")
+    assert p.keys == (["menu.main"] if registered else ["start.language"])
+    p = await walk_to(person, step)
+    await p.send("/language")
+    assert p.keys == (["settings.language"] if registered else ["start.language"])
+    p = await walk_to(person, step)
+    await p.send("/cancel")
+    assert p.keys == (["common.cancelled"] if registered else ["start.language"])
+    await p.send("/nonsense")
+    assert p.keys == ["common.unknown_command"]
+
+
+async def test_cancel_leaves_the_delete_question(app, person):
+    p = await walk_to(person, "delete")
+    yes = p.find("Yes, delete my data").payload
+    await p.send("/cancel")
+    await p.press_payload(yes)
+    assert p.keys == ["common.expired"]
+    async with app.uow() as uow:
+        assert await uow.users.by_identity("telegram", p.user_id) is not None
+
+
+async def test_text_at_a_question_repeats_it_with_the_same_buttons(person):
+    p = await walk_to(person, "status")
+    buttons = p.labels
+    await p.send("I am from Kraljevo")
+    assert p.keys == ["common.again"]
+    assert p.labels == buttons
+    assert "Did you come back from abroad" in p.last.text
+
+
+async def test_text_in_the_menu_gets_the_menu(person):
+    p = await walk_to(person, "menu")
+    await p.send("hello?")
+    assert p.keys == ["common.not_understood"]
+    assert len(p.labels) == 6
+
+
+async def test_text_from_a_stranger_offers_the_languages(person):
+    p = person("stranger")
+    await p.send("Dobar dan")
+    assert p.keys == ["start.language"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["zz:top", "set", "set:centre:atlantis", "set:lang:xx", "ob:status:alien", "cen:show:x:y:z", "::"],
+)
+async def test_unknown_or_malformed_buttons_expire_politely(person, payload):
+    p = await walk_to(person, "menu")
+    await p.press_payload(payload)
+    assert p.keys == ["common.expired"]
+    assert len(p.labels) == 6
+
+
+async def test_members_buttons_pressed_by_a_stranger(person):
+    p = person("stranger")
+    for payload in ["set:open", "set:del:yes:abcd", "ob:centre:pirot", "menu:main", "cen:list"]:
+        await p.press_payload(payload)
+        assert p.keys == ["common.need_start"], payload
+
+
+async def test_old_onboarding_buttons_after_onboarding_still_work(app, person):
+    p = await walk_to(person, "status")
+    old_status = p.find("I came back from abroad").payload
+    await p.press_through("I live here", "Pirot")
+    await p.press_payload(old_status)  # the person changes their answer from the old message
+    async with app.uow() as uow:
+        user = await uow.users.by_identity("telegram", p.user_id)
+    assert user.status.value == "returnee"
+    assert p.replies, "an answer always comes"
+
+
+def test_payloads_longer_than_telegram_allows_are_refused_where_built():
+    Button("ok", "x" * MAX_PAYLOAD_BYTES)
+    with pytest.raises(ValueError):
+        Button("too long", "x" * (MAX_PAYLOAD_BYTES + 1))
+    with pytest.raises(ValueError):
+        Button("multi-byte", "č" * 33)
+
+
+async def test_logs_name_no_text_and_no_names(person, caplog):
+    caplog.set_level(logging.INFO)
+    p = person("Ana Petrović")
+    await p.send("/start")
+    await p.press_through("English", "I agree")
+    await p.send("My secret is 42")
+    logged = caplog.text
+    assert "update handled" in logged
+    assert "secret" not in logged and "Petrović" not in logged

@@ -1,0 +1,109 @@
+"""Test helpers: a fake clock, and people who talk to the core by pressing labelled buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from handlers.conversation import Conversation
+from handlers.messages import Button, Incoming, Outgoing
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Belgrade
+
+
+class FakeClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+class Person:
+    """Someone chatting with the bot: sends text, presses buttons by their visible label."""
+
+    def __init__(
+        self, conversation: Conversation, user_id: str, *, platform: str = "telegram", lang: str | None = None
+    ) -> None:
+        self.conversation = conversation
+        self.user_id = user_id
+        self.platform = platform
+        self.lang = lang
+        self.replies: list[Outgoing] = []
+        self.history: list[list[Outgoing]] = []
+
+    async def send(self, text: str) -> list[Outgoing]:
+        """Type a message or a /command."""
+        return await self._handle(Incoming.message(self.platform, self.user_id, text, lang_hint=self.lang))
+
+    async def press_payload(self, payload: str) -> list[Outgoing]:
+        """Press a button by its raw payload (old messages, forged payloads)."""
+        return await self._handle(Incoming.button(self.platform, self.user_id, payload, lang_hint=self.lang))
+
+    async def press(self, label: str) -> list[Outgoing]:
+        """Press the button with this label (the emoji may be left out) in the last answer."""
+        return await self.press_payload(self.find(label).payload)
+
+    async def press_through(self, *labels: str) -> list[Outgoing]:
+        """Press several buttons one after another."""
+        for label in labels:
+            await self.press(label)
+        return self.replies
+
+    def find(self, label: str) -> Button:
+        """The button with this label in the last answer."""
+        buttons = [b for out in self.replies for b in out.buttons]
+        for b in buttons:
+            if b.label == label or b.label.split(" ", 1)[-1] == label:
+                return b
+        raise AssertionError(f"no button {label!r}; there are {[b.label for b in buttons]}")
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
+        self.replies = await self.conversation.handle(incoming)
+        self.history.append(self.replies)
+        return self.replies
+
+    @property
+    def last(self) -> Outgoing:
+        """The last message of the last answer."""
+        return self.replies[-1]
+
+    @property
+    def keys(self) -> list[str]:
+        """Message keys of the last answer."""
+        return [o.key for o in self.replies]
+
+    @property
+    def labels(self) -> list[str]:
+        """Button labels of the last answer."""
+        return [b.label for o in self.replies for b in o.buttons]
+
+
+async def table_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (except Alembic's own), for "nothing stored" checks."""
+
+    def names(conn: object) -> list[str]:
+        return [n for n in inspect(conn).get_table_names() if n != "alembic_version"]
+
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(names)
+        return {
+            t: [tuple(r) for r in (await conn.execute(text(f'SELECT * FROM "{t}"'))).all()]
+            for t in tables
+        }
+
+
+async def personal_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
+    """Rows of every table except public reference data (centres)."""
+    rows = await table_rows(engine)
+    return {t: r for t, r in rows.items() if r and t != "centres"}
+
+
+__all__ = ["FakeClock", "Person", "personal_rows", "select", "table_rows"]

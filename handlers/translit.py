@@ -32,13 +32,13 @@ def _convert_word(text: str) -> str:
         pair = text[i : i + 2]
         low = pair.lower()
         if low in _DIGRAPHS and len(pair) == 2:
-            cyr = _DIGRAPHS[low]
-            out.append(cyr.upper() if pair[0].isupper() else cyr)
+            digraph = _DIGRAPHS[low]
+            out.append(digraph.upper() if pair[0].isupper() else digraph)
             i += 2
             continue
         ch = text[i]
-        cyr = _LETTERS.get(ch.lower())
-        out.append(ch if cyr is None else (cyr.upper() if ch.isupper() else cyr))
+        letter = _LETTERS.get(ch.lower())
+        out.append(ch if letter is None else (letter.upper() if ch.isupper() else letter))
         i += 1
     return "".join(out)
 

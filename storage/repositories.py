@@ -150,7 +150,10 @@ class SqlUsers:
 
     async def grant(self, user_id: int, role: Role, now: datetime) -> bool:
         """Give a role; False if the person already had it."""
-        if role is Role.BENEFICIARY or await self._s.get(RoleRow, (user_id, role.value)):
+        if role is Role.BENEFICIARY:
+            return False
+        held = await self._s.get(RoleRow, (user_id, role.value))
+        if held is not None:
             return False
         self._s.add(RoleRow(user_id=user_id, role=role.value, granted_at=now))
         await self._s.flush()

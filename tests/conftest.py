@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 import pytest
@@ -51,7 +51,9 @@ def postgres_available() -> bool:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[tuple[str, str | None]]:
+async def db(
+    request: pytest.FixtureRequest, tmp_path: object
+) -> AsyncIterator[tuple[str, str | None]]:
     """A fresh empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/bot.db", None
@@ -109,7 +111,7 @@ async def app(
 
 @pytest.fixture
 def person(app: App) -> Callable[..., Person]:
-    """Make a person: `person("ana")`, `person("ben", lang="de")`, `person("c", platform="viber")`."""
+    """Make a person: `person("ana")`, `person("ben", lang="de")`, `person("c", platform="x")`."""
 
     def make(name: str, **kw: object) -> Person:
         return Person(app.conversation, name, **kw)  # type: ignore[arg-type]

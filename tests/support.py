@@ -30,7 +30,12 @@ class Person:
     """Someone chatting with the bot: sends text, presses buttons by their visible label."""
 
     def __init__(
-        self, conversation: Conversation, user_id: str, *, platform: str = "telegram", lang: str | None = None
+        self,
+        conversation: Conversation,
+        user_id: str,
+        *,
+        platform: str = "telegram",
+        lang: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.user_id = user_id
@@ -41,11 +46,15 @@ class Person:
 
     async def send(self, text: str) -> list[Outgoing]:
         """Type a message or a /command."""
-        return await self._handle(Incoming.message(self.platform, self.user_id, text, lang_hint=self.lang))
+        return await self._handle(
+            Incoming.message(self.platform, self.user_id, text, lang_hint=self.lang)
+        )
 
     async def press_payload(self, payload: str) -> list[Outgoing]:
         """Press a button by its raw payload (old messages, forged payloads)."""
-        return await self._handle(Incoming.button(self.platform, self.user_id, payload, lang_hint=self.lang))
+        return await self._handle(
+            Incoming.button(self.platform, self.user_id, payload, lang_hint=self.lang)
+        )
 
     async def press(self, label: str) -> list[Outgoing]:
         """Press the button with this label (the emoji may be left out) in the last answer."""

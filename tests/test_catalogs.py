@@ -27,7 +27,9 @@ def test_catalog_is_complete_and_consistent(locale):
     assert not catalog.fuzzy, "the header is marked fuzzy"
     entries = {str(m.id): m for m in catalog if m.id}
     missing = CODE_MSGIDS - set(entries)
-    assert not missing, f"{locale}: not in the catalog (run `reintegrate-bot locales --update`): {missing}"
+    assert not missing, (
+        f"{locale}: not in the catalog (run `reintegrate-bot locales --update`): {missing}"
+    )
     for msgid, m in entries.items():
         if msgid not in CODE_MSGIDS:
             continue  # obsolete entries are harmless; `locales --update` drops them
@@ -45,7 +47,9 @@ def test_serbian_cyrillic_is_generated_from_latin():
     for m in latin:
         if m.id and m.string:
             assert cyrillic[m.id].string == to_cyrillic(m.string)
-            leftover = re.sub(r"\{[^{}]*\}|/[a-z]+|RE!NTEGRATE|Telegram|Viber", "", cyrillic[m.id].string)
+            leftover = re.sub(
+                r"\{[^{}]*\}|/[a-z]+|RE!NTEGRATE|Telegram|Viber", "", cyrillic[m.id].string
+            )
             assert not re.search(r"[A-Za-zčćšžđČĆŠŽĐ]", leftover), cyrillic[m.id].string
 
 
@@ -56,7 +60,10 @@ def test_serbian_cyrillic_is_generated_from_latin():
         ("LJUBAV Džemal", "ЉУБАВ Џемал"),
         ("Đurđevdan, Čačak, Šabac, Žabalj, Ćuprija", "Ђурђевдан, Чачак, Шабац, Жабаљ, Ћуприја"),
         ("Vaš centar je {centre}. Pišite /start", "Ваш центар је {centre}. Пишите /start"),
-        ("Hvala što koristite RE!NTEGRATE na Viber-u", "Хвала што користите RE!NTEGRATE на Viber-у"),
+        (
+            "Hvala što koristite RE!NTEGRATE na Viber-u",
+            "Хвала што користите RE!NTEGRATE на Viber-у",
+        ),
     ],
 )
 def test_transliteration(latin, cyrillic):

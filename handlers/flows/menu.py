@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.context import Context
 from handlers.messages import Button, Outgoing
 from handlers.router import Flow
@@ -26,9 +28,7 @@ ENTRIES = (
 )
 
 
-def main_menu(
-    ctx: Context, text: Text = MENU, *, replace: bool = False, **params: object
-) -> Outgoing:
+def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **params: Any) -> Outgoing:
     """The main menu under a message (by default the menu's own question)."""
     buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in ENTRIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

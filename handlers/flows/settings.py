@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from typing import Any
 
 from handlers.context import Context, rows_of
 from handlers.flows.menu import menu_button
@@ -71,7 +72,7 @@ def _user(ctx: Context) -> User:
 
 
 def settings_menu(
-    ctx: Context, text: Text = MENU, *, replace: bool = False, **params: object
+    ctx: Context, text: Text = MENU, *, replace: bool = False, **params: Any
 ) -> Outgoing:
     """The settings entries; the reminders button shows what it is now."""
     user = _user(ctx)

@@ -24,7 +24,15 @@ async def walk_to(person, step):
         "centre": ["/start", "English", "I agree", "I live here"],
         "menu": ["/start", "English", "I agree", "I live here", "Pirot"],
         "settings": ["/start", "English", "I agree", "I live here", "Pirot", "Settings"],
-        "delete": ["/start", "English", "I agree", "I live here", "Pirot", "Settings", "Delete my data"],
+        "delete": [
+            "/start",
+            "English",
+            "I agree",
+            "I live here",
+            "Pirot",
+            "Settings",
+            "Delete my data",
+        ],
     }[step]
     for item in path:
         await (p.send(item) if item.startswith("/") else p.press(item))
@@ -83,7 +91,15 @@ async def test_text_from_a_stranger_offers_the_languages(person):
 
 @pytest.mark.parametrize(
     "payload",
-    ["zz:top", "set", "set:centre:atlantis", "set:lang:xx", "ob:status:alien", "cen:show:x:y:z", "::"],
+    [
+        "zz:top",
+        "set",
+        "set:centre:atlantis",
+        "set:lang:xx",
+        "ob:status:alien",
+        "cen:show:x:y:z",
+        "::",
+    ],
 )
 async def test_unknown_or_malformed_buttons_expire_politely(person, payload):
     p = await walk_to(person, "menu")

@@ -46,7 +46,9 @@ async def test_new_person_walks_to_the_main_menu(app, person, clock):
         ("data", CONSENT_VERSION, clock.now())
     ]
     async with session_factory(app.engine)() as s:
-        centre = (await s.execute(select(CentreRow).where(CentreRow.id == user.centre_id))).scalar_one()
+        centre = (
+            await s.execute(select(CentreRow).where(CentreRow.id == user.centre_id))
+        ).scalar_one()
     assert centre.slug == "novi-pazar"
 
 

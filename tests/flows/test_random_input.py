@@ -58,7 +58,9 @@ def random_input(rng: random.Random, user: str, stale: list[str]) -> Incoming:
         return Incoming.button("telegram", user, rng.choice(PAYLOADS))
     if roll < 0.9 and stale:
         return Incoming.button("telegram", user, rng.choice(stale))
-    return Incoming.button("telegram", user, "".join(rng.choice("abc:12-") for _ in range(rng.randint(1, 64))))
+    return Incoming.button(
+        "telegram", user, "".join(rng.choice("abc:12-") for _ in range(rng.randint(1, 64)))
+    )
 
 
 @pytest.mark.parametrize("step", STEPS)

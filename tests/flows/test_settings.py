@@ -12,7 +12,9 @@ from tests.support import personal_rows, table_rows
 async def ana(person):
     ana = person("ana")
     await ana.send("/start")
-    await ana.press_through("English", "I agree", "I came back from abroad", "Novi Pazar", "Settings")
+    await ana.press_through(
+        "English", "I agree", "I came back from abroad", "Novi Pazar", "Settings"
+    )
     return ana
 
 

@@ -18,7 +18,9 @@ async def test_empty_to_newest(empty_engine):
     await upgrade(empty_engine)
     assert await current_revision(empty_engine) == head_revision()
     tables = await table_rows(empty_engine)
-    assert {"users", "identities", "roles", "consents", "conversation_states", "centres"} <= set(tables)
+    assert {"users", "identities", "roles", "consents", "conversation_states", "centres"} <= set(
+        tables
+    )
     await upgrade(empty_engine)  # a second run is a no-op
     await check_current(empty_engine)
 
@@ -27,7 +29,9 @@ async def test_models_and_migrations_agree(empty_engine):
     await upgrade(empty_engine)
 
     def diff(conn):
-        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        return compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
 
     async with empty_engine.connect() as conn:
         assert await conn.run_sync(diff) == []

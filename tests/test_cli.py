@@ -1,0 +1,123 @@
+"""The command line as an operator uses it: migrate, seed, grant, chat, and bad settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(
+    *args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "DEFAULT_LOCALE": "en",
+        **(env or {}),
+    }
+    environment.pop("TELEGRAM_BOT_TOKEN", None)
+    environment.pop("VIBER_AUTH_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    assert cli("migrate", db=path).returncode == 0
+    assert cli("seed", "--demo", db=path).returncode == 0
+    return path
+
+
+def test_terminal_chat_start_consent_menu(db: Path, tmp_path: Path):
+    done = cli("chat", "--user", "ana", db=db, stdin="1\n1\nI live here\n2\nhello\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Please choose your language." in out
+    assert "[1] English" in out and "[6] Romani" in out
+    assert "Do you agree?" in out
+    assert "Which community centre is nearest to you?" in out
+    assert "All set! What would you like to do?" in out
+    assert "⚙️ Settings" in out
+    assert "Sorry, I did not understand." in out
+    assert "Traceback" not in out + done.stderr
+
+
+def test_terminal_chat_people_are_separate_and_remembered(db: Path):
+    cli("chat", "--user", "ana", db=db, stdin="1\n1\n1\n1\n")
+    again = cli("chat", "--user", "ana", db=db, stdin="")
+    assert "Welcome back!" in again.stdout
+    other = cli("chat", "--user", "coordinator", db=db, stdin="")
+    assert "Please choose your language." in other.stdout
+
+
+def test_chat_refuses_an_unmigrated_database(tmp_path: Path):
+    done = cli("chat", db=tmp_path / "new.db")
+    assert done.returncode == 1
+    assert "reintegrate-bot migrate" in done.stderr
+
+
+def test_seed_twice_changes_nothing(db: Path):
+    assert cli("seed", "--demo", db=db).stdout.strip() == "demo centres: 0 change(s)"
+
+
+def test_grant_and_revoke_roles(db: Path):
+    missing = cli("grant", "console:ana", "coordinator", db=db)
+    assert missing.returncode == 1 and "/start" in missing.stderr
+    cli("chat", "--user", "ana", db=db, stdin="1\n1\n1\n1\n")
+    assert (
+        cli("grant", "console:ana", "coordinator", db=db).stdout.strip()
+        == "coordinator granted for console:ana"
+    )
+    shown = cli("chat", "--user", "ana", db=db, stdin="Settings\nShow my data\n")
+    assert "participant, coordinator" in shown.stdout
+    assert cli("revoke", "console:ana", "coordinator", db=db).returncode == 0
+    shown = cli("chat", "--user", "ana", db=db, stdin="Settings\nShow my data\n")
+    assert "Roles: participant\n" in shown.stdout
+    bad = cli("grant", "console:ana", "king", db=db)
+    assert bad.returncode == 2 and "unknown role" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://nope"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DEFAULT_LOCALE", "fr"),
+        ("LOG_LEVEL", "LOUD"),
+        ("TELEGRAM_API_BASE", "ftp://x"),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: str, value: str):
+    done = cli("migrate", db=tmp_path / "x.db", env={variable: value})
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], done.stderr
+
+
+def test_run_without_a_token_points_to_the_chat(db: Path):
+    done = cli("run", db=db)
+    assert done.returncode == 1
+    assert "reintegrate-bot chat" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_chat_and_the_core_do_not_load_aiogram():
+    code = (
+        "import sys, bot.cli, bot.bootstrap, bot.transports.console, handlers.conversation;"
+        "assert 'aiogram' not in sys.modules, 'aiogram imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

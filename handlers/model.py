@@ -79,6 +79,7 @@ class User:
     reminders_on: bool
     created_at: datetime
     roles: frozenset[Role] = frozenset()
+    # Filled only by UserRepository.profile ("show my data"); empty on everyday loads.
     identities: tuple[Identity, ...] = ()
     consents: tuple[Consent, ...] = ()
 

@@ -39,6 +39,8 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: int) -> User | None: ...
 
+    async def profile(self, user_id: int) -> User | None: ...
+
     async def register(
         self,
         *,

@@ -84,12 +84,13 @@ class UserRow(Base):
     reminders_on: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
-    identities: Mapped[list[IdentityRow]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Roles are needed on most updates; identities and consents only for "show my data".
     roles: Mapped[list[RoleRow]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    identities: Mapped[list[IdentityRow]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="raise"
+    )
     consents: Mapped[list[ConsentRow]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ConsentRow.given_at"
+        cascade="all, delete-orphan", lazy="raise", order_by="ConsentRow.given_at"
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from handlers.model import (
     Centre,
@@ -32,8 +34,8 @@ from storage.models import (
 DATA_CONSENT = "data"
 
 
-def _user(row: UserRow) -> User:
-    return User(
+def _user(row: UserRow, *, full: bool = False) -> User:
+    user = User(
         id=row.id,
         locale=row.locale,
         status=ResidentStatus(row.status) if row.status else None,
@@ -41,6 +43,11 @@ def _user(row: UserRow) -> User:
         reminders_on=row.reminders_on,
         created_at=row.created_at,
         roles=frozenset(Role(r.role) for r in row.roles),
+    )
+    if not full:
+        return user
+    return replace(
+        user,
         identities=tuple(
             Identity(i.platform, i.external_id, i.chat_id, i.unreachable_at is not None)
             for i in row.identities
@@ -86,6 +93,16 @@ class SqlUsers:
         row = await self._s.get(UserRow, user_id)
         return _user(row) if row else None
 
+    async def profile(self, user_id: int) -> User | None:
+        """A person with everything stored about them: accounts and consents too."""
+        stmt = (
+            select(UserRow)
+            .where(UserRow.id == user_id)
+            .options(selectinload(UserRow.identities), selectinload(UserRow.consents))
+        )
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return _user(row, full=True) if row else None
+
     async def register(
         self,
         *,
@@ -116,7 +133,7 @@ class SqlUsers:
             await self._s.flush()
         except IntegrityError as exc:
             raise Conflict("identity exists") from exc
-        return _user(row)
+        return _user(row, full=True)
 
     async def update(
         self,

@@ -31,8 +31,15 @@ def _dsn(url: str) -> str:
 
 
 async def _pg_reachable() -> bool:
+    """True if the test database answers; creates it on a server that lacks it."""
     try:
         conn = await asyncpg.connect(_dsn(PG_URL), timeout=3)
+    except asyncpg.InvalidCatalogNameError:
+        base, name = _dsn(PG_URL).rsplit("/", 1)
+        admin = await asyncpg.connect(f"{base}/postgres", timeout=3)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        return await _pg_reachable()
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return False
     await conn.close()

@@ -146,7 +146,7 @@ async def toggle_reminders(ctx: Context) -> Outgoing:
 @flow.on_button("data")
 async def show_data(ctx: Context) -> Outgoing:
     """Everything stored about the person, in words."""
-    user = _user(ctx)
+    user = await ctx.uow.users.profile(_user(ctx).id) or _user(ctx)
     centre = await ctx.uow.centres.get(user.centre_id) if user.centre_id else None
     consent = next((c for c in user.consents if c.kind == "data"), None)
     roles = sorted({Role.BENEFICIARY, *user.roles}, key=list(Role).index)

@@ -39,8 +39,9 @@ async def test_new_person_walks_to_the_main_menu(app, person, clock):
     assert bare(ana.labels) == MENU
 
     async with app.uow() as uow:
-        user = await uow.users.by_identity("telegram", "ana")
-    assert user is not None
+        found = await uow.users.by_identity("telegram", "ana")
+        assert found is not None
+        user = await uow.users.profile(found.id)
     assert (user.locale, user.status, user.reminders_on) == ("en", ResidentStatus.RETURNEE, True)
     assert [(c.kind, c.version, c.given_at) for c in user.consents] == [
         ("data", CONSENT_VERSION, clock.now())

@@ -39,7 +39,7 @@ async def test_times_come_back_timezone_aware_and_equal(engine):
     belgrade = timezone(timedelta(hours=2))
     user = await register(engine, now=NOW.astimezone(belgrade))
     async with uow(engine) as u:
-        again = await u.users.get(user.id)
+        again = await u.users.profile(user.id)
     assert again.created_at == NOW and again.created_at.tzinfo is not None
     assert again.consents[0].given_at == NOW
 

@@ -53,7 +53,9 @@ class Conversation:
                 except Conflict:
                     if attempt == 2:
                         raise
-            if route.startswith("stale"):
+            if route == "duplicate":
+                outcome = "duplicate"
+            elif route.startswith("stale"):
                 outcome = "stale"
             return replies
         except Exception:
@@ -82,6 +84,10 @@ class Conversation:
 
     async def _handle_once(self, incoming: Incoming) -> tuple[str, int | None, list[Outgoing]]:
         async with self._uow() as uow:
+            # The update id is recorded in the same transaction as the answer's effects, so a
+            # redelivered update is skipped, and one that failed half-way is handled again.
+            if not await self._claim(uow, incoming):
+                return "duplicate", None, []
             user = await uow.users.by_identity(incoming.platform, incoming.user_id)
             state = await uow.states.get(user.id) if user else ConversationState()
             ctx = Context(
@@ -123,9 +129,16 @@ class Conversation:
         try:
             return route.name, await route.handler(ctx, *args)
         except Stale:
-            await ctx.uow.rollback()
+            await ctx.uow.rollback()  # undo whatever the handler did before it noticed
+            await self._claim(ctx.uow, incoming)
             ctx.state_changed = False
             return f"stale:{route.name}", await common.stale(ctx)
+
+    async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:
+        """Record the platform's update id; False if it was handled before."""
+        if incoming.update_id is None:
+            return True
+        return await uow.updates.claim(incoming.platform, incoming.update_id, self._clock.now())
 
     def _guess_locale(self, incoming: Incoming) -> str:
         return match_locale(incoming.lang_hint) or self._default_locale

@@ -65,6 +65,8 @@ class UserRepository(Protocol):
 
     async def delete(self, user_id: int) -> None: ...
 
+    async def mark_unreachable(self, platform: str, external_id: str, now: datetime) -> None: ...
+
     async def grant(self, user_id: int, role: Role, now: datetime) -> bool: ...
 
     async def revoke(self, user_id: int, role: Role) -> bool: ...
@@ -88,12 +90,21 @@ class StateRepository(Protocol):
     async def save(self, user_id: int, state: ConversationState, now: datetime) -> None: ...
 
 
+class UpdateLog(Protocol):
+    """Platform update ids already handled."""
+
+    async def claim(self, platform: str, update_id: str, now: datetime) -> bool: ...
+
+    async def prune(self, before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""
 
     users: UserRepository
     centres: CentreRepository
     states: StateRepository
+    updates: UpdateLog
 
     async def __aenter__(self) -> Self: ...
 

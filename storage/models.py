@@ -146,3 +146,13 @@ class ConversationStateRow(Base):
     state: Mapped[str] = mapped_column(String(64), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class ProcessedUpdateRow(Base):
+    """A platform update already handled: a redelivered one (webhook retry) is skipped."""
+
+    __tablename__ = "processed_updates"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)

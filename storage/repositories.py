@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -27,6 +29,7 @@ from storage.models import (
     ConsentRow,
     ConversationStateRow,
     IdentityRow,
+    ProcessedUpdateRow,
     RoleRow,
     UserRow,
 )
@@ -75,18 +78,35 @@ class SqlUsers:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def _row_by_identity(self, platform: str, external_id: str) -> UserRow | None:
+    async def by_identity(self, platform: str, external_id: str) -> User | None:
+        """The person behind a platform account, if they agreed to the notice.
+
+        Someone marked unreachable (they had blocked the bot) who writes again is reachable.
+        """
         stmt = (
-            select(UserRow)
+            select(UserRow, IdentityRow.unreachable_at)
             .join(IdentityRow)
             .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
         )
-        return (await self._s.execute(stmt)).scalar_one_or_none()
+        found = (await self._s.execute(stmt)).one_or_none()
+        if found is None:
+            return None
+        row, unreachable_at = found
+        if unreachable_at is not None:
+            await self._s.execute(
+                update(IdentityRow)
+                .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
+                .values(unreachable_at=None)
+            )
+        return _user(row)
 
-    async def by_identity(self, platform: str, external_id: str) -> User | None:
-        """The person behind a platform account, if they agreed to the notice."""
-        row = await self._row_by_identity(platform, external_id)
-        return _user(row) if row else None
+    async def mark_unreachable(self, platform: str, external_id: str, now: datetime) -> None:
+        """The platform says this account blocked the bot or is gone: stop writing to it."""
+        await self._s.execute(
+            update(IdentityRow)
+            .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
+            .values(unreachable_at=now)
+        )
 
     async def get(self, user_id: int) -> User | None:
         """A person by our own id."""
@@ -230,3 +250,29 @@ class SqlStates:
             )
         else:
             row.state, row.data, row.updated_at = state.name, dict(state.data), now
+
+
+class SqlUpdates:
+    """Platform update ids already handled, so a redelivered update is handled once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def claim(self, platform: str, update_id: str, now: datetime) -> bool:
+        """Record the update; False if it was recorded before (a duplicate)."""
+        dialect = self._s.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(ProcessedUpdateRow)
+            .values(platform=platform, update_id=update_id, received_at=now)
+            .on_conflict_do_nothing()
+        )
+        result = await self._s.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def prune(self, before: datetime) -> int:
+        """Forget update ids older than `before` (platforms redeliver for hours, not days)."""
+        result = await self._s.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.received_at < before)
+        )
+        return int(getattr(result, "rowcount", 0))

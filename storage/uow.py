@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
-from storage.repositories import SqlCentres, SqlStates, SqlUsers
+from storage.repositories import SqlCentres, SqlStates, SqlUpdates, SqlUsers
 
 
 class SqlUnitOfWork:
@@ -18,6 +18,7 @@ class SqlUnitOfWork:
     users: SqlUsers
     centres: SqlCentres
     states: SqlStates
+    updates: SqlUpdates
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self._session)
         self.centres = SqlCentres(self._session)
         self.states = SqlStates(self._session)
+        self.updates = SqlUpdates(self._session)
         return self
 
     async def __aexit__(

@@ -143,3 +143,16 @@ async def test_logs_name_no_text_and_no_names(person, caplog):
     logged = caplog.text
     assert "update handled" in logged
     assert "secret" not in logged and "Petrović" not in logged
+
+
+async def test_a_redelivered_update_is_handled_once(app, person):
+    from handlers.messages import Incoming
+
+    first = Incoming.message("telegram", "dup", "/start", update_id="1001")
+    assert (await app.conversation.handle(first))[0].key == "start.language"
+    assert await app.conversation.handle(first) == []
+    stale = Incoming.button("telegram", "dup", "zz:top", update_id="1002")
+    assert (await app.conversation.handle(stale))[0].key == "common.need_start"
+    assert await app.conversation.handle(stale) == [], "a stale button's id is remembered too"
+    other_platform = Incoming.message("viber", "dup", "/start", update_id="1001")
+    assert await app.conversation.handle(other_platform) != []

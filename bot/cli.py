@@ -54,8 +54,23 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print("The Telegram and Viber transports are not part of this version yet.", file=sys.stderr)
-    return 1
+    if not settings.telegram_bot_token:
+        print("The Viber transport is not part of this version yet.", file=sys.stderr)
+        return 1
+    from bot.bootstrap import build
+    from bot.transports.telegram.app import run_telegram
+    from storage.migrate import SchemaOutdated
+
+    try:
+        app = await build(settings)
+    except SchemaOutdated as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        await run_telegram(app)
+    finally:
+        await app.close()
+    return 0
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:

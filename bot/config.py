@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.locales import LOCALES
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     viber_auth_token: str | None = None
     viber_api_base: str = "https://chatapi.viber.com/pa"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_concurrency: int = Field(32, ge=1, le=1000)
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8080, ge=0, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -76,10 +82,35 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// address")
         return value.rstrip("/")
 
-    @field_validator("telegram_bot_token", "viber_auth_token")
+    @field_validator(
+        "telegram_bot_token", "viber_auth_token", "telegram_webhook_url", "telegram_webhook_secret"
+    )
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address of /telegram/webhook")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        # Telegram's rule for secret_token: 1-256 characters of A-Z a-z 0-9 _ -
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET: must be set when TELEGRAM_WEBHOOK_URL is set"
+            )
+        return self
 
 
 class SettingsError(SystemExit):
@@ -92,6 +123,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         reason = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"configuration error: {name}: {reason}") from None
+        if first["loc"]:
+            reason = f"{str(first['loc'][0]).upper()}: {reason}"
+        raise SettingsError(f"configuration error: {reason}") from None

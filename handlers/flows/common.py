@@ -9,7 +9,7 @@ from handlers.flows.settings import language_choice
 from handlers.flows.start import language_picker, resume
 from handlers.messages import Outgoing
 from handlers.router import Flow
-from handlers.texts import T
+from handlers.texts import N_, T
 
 flow = Flow("common")
 
@@ -21,6 +21,14 @@ HELP = T(
     "/cancel – stop what you are doing\n"
     "/help – this help\n\n"
     "To see or delete your data, open Settings.",
+)
+# The commands a messenger shows in its menu, with a short description each.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Start again")),
+    ("menu", N_("Main menu")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Stop what you are doing")),
+    ("help", N_("How to use this bot")),
 )
 CANCELLED = T("common.cancelled", "Stopped. Here is the menu.")
 UNKNOWN_COMMAND = T(

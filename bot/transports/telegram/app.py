@@ -1,0 +1,218 @@
+"""Telegram wiring: the dispatcher bridge to the core, command menus, polling and webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import BotCommand, BotCommandScopeDefault, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.bootstrap import App
+from bot.config import Settings
+from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
+from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.telegram.sender import TelegramSender, Unreachable
+from handlers.flows.common import COMMANDS
+
+log = logging.getLogger("reintegrate.telegram")
+WEBHOOK_PATH = "/telegram/webhook"
+ALLOWED_UPDATES = ["message", "callback_query"]
+# Telegram's setMyCommands takes two-letter codes only; Romani and Serbian Cyrillic readers
+# see the default menu, which is in DEFAULT_LOCALE.
+COMMAND_LANGUAGES = ("en", "sr", "bs", "de")
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot talking to TELEGRAM_API_BASE (Telegram, a self-hosted server, or a test server)."""
+    assert settings.telegram_bot_token
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(settings.telegram_bot_token, session=session)
+
+
+class Bridge:
+    """Every update, whatever its type, goes through here into the core and back out."""
+
+    def __init__(self, app: App, bot: Bot) -> None:
+        self.app = app
+        self.sender = TelegramSender(bot, self._unreachable)
+        self.locks = KeyedLocks()
+
+    async def __call__(
+        self,
+        handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
+        update: Update,
+        data: dict[str, Any],
+    ) -> None:
+        """aiogram outer middleware: handle the update ourselves; aiogram's routers stay unused."""
+        await self.handle(update)
+
+    async def handle(self, update: Update) -> None:
+        """Answer one update; a failure is logged with the update id and stops nothing else."""
+        try:
+            incoming = to_incoming(update)
+            if incoming is None:
+                return
+            if update.callback_query is not None:
+                await self._answer_callback(update.callback_query.id)
+            async with self.locks.hold(incoming.chat_id):
+                replies = await self.app.conversation.handle(incoming)
+                await self.sender.deliver(
+                    incoming.chat_id, replies, edit=callback_message_id(update)
+                )
+        except Unreachable:
+            log.info("telegram user unreachable", extra={"update_id": update.update_id})
+        except Exception:
+            log.exception("telegram update failed", extra={"update_id": update.update_id})
+
+    async def _answer_callback(self, query_id: str) -> None:
+        # Stops the phone's spinner at once; an old query cannot be answered, which is harmless.
+        with contextlib.suppress(TelegramAPIError):
+            await self.sender.bot(AnswerCallbackQuery(callback_query_id=query_id))
+
+    async def _unreachable(self, chat_id: str) -> None:
+        # In private chats the chat id is the user id.
+        async with self.app.uow() as uow:
+            await uow.users.mark_unreachable(PLATFORM, chat_id, self.app.clock.now())
+            await uow.commit()
+
+
+def make_dispatcher(bridge: Bridge) -> Dispatcher:
+    """A dispatcher whose only job is to pass updates to the bridge."""
+    dp = Dispatcher()
+    dp.update.outer_middleware(bridge)
+    return dp
+
+
+async def set_commands(bot: Bot, app: App) -> None:
+    """The command menu in each language Telegram can target, and a default one."""
+    tr = app.translator
+
+    def commands(locale: str) -> list[BotCommand]:
+        return [BotCommand(command=c, description=tr.gettext(locale, d)) for c, d in COMMANDS]
+
+    await bot.set_my_commands(commands(app.settings.default_locale), scope=BotCommandScopeDefault())
+    for code in COMMAND_LANGUAGES:
+        await bot.set_my_commands(
+            commands(code), scope=BotCommandScopeDefault(), language_code=code
+        )
+
+
+async def healthz(app: App) -> web.Response:
+    """200 while the database answers, 503 otherwise."""
+    try:
+        async with app.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=5)
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def web_app(app: App) -> web.Application:
+    """The HTTP side: /healthz always; the webhook route is added in webhook mode."""
+    http = web.Application()
+
+    async def health(_request: web.Request) -> web.Response:
+        return await healthz(app)
+
+    http.router.add_get("/healthz", health)
+    return http
+
+
+async def _prune_updates(app: App) -> None:
+    """Forget handled update ids after a day (Telegram redelivers for far less)."""
+    while True:
+        async with app.uow() as uow:
+            await uow.updates.prune(app.clock.now() - timedelta(days=1))
+            await uow.commit()
+        await asyncio.sleep(3600)
+
+
+async def _serve(http: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(http, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    log.info("http listening", extra={"host": settings.http_host, "port": settings.http_port})
+    return runner
+
+
+async def run_telegram(app: App) -> None:
+    """Serve Telegram until SIGINT/SIGTERM: webhook if TELEGRAM_WEBHOOK_URL is set, else polling."""
+    settings = app.settings
+    bot = make_bot(settings)
+    dp = make_dispatcher(Bridge(app, bot))
+    http = web_app(app)
+    pruner = asyncio.create_task(_prune_updates(app))
+    try:
+        await _with_retries(lambda: set_commands(bot, app))
+        if settings.telegram_webhook_url:
+            await _run_webhook(app, bot, dp, http)
+        else:
+            runner = await _serve(http, settings)
+            try:
+                await _with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
+                await dp.start_polling(
+                    bot,
+                    handle_as_tasks=True,
+                    # Bounded: a burst of queued updates waits in Telegram, not in our memory.
+                    tasks_concurrency_limit=settings.telegram_concurrency,
+                    allowed_updates=ALLOWED_UPDATES,
+                    close_bot_session=False,
+                )
+            finally:
+                await runner.cleanup()
+    finally:
+        pruner.cancel()
+        await bot.session.close()
+
+
+async def _run_webhook(app: App, bot: Bot, dp: Dispatcher, http: web.Application) -> None:
+    settings = app.settings
+    # Handled before answering: if we crash, Telegram redelivers, and the update log dedupes.
+    SimpleRequestHandler(
+        dispatcher=dp,
+        bot=bot,
+        secret_token=settings.telegram_webhook_secret,
+        handle_in_background=False,
+    ).register(http, path=WEBHOOK_PATH)
+    setup_application(http, dp, bot=bot)
+    runner = await _serve(http, settings)
+    try:
+        await _with_retries(
+            lambda: bot.set_webhook(
+                url=str(settings.telegram_webhook_url),
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=settings.telegram_concurrency,
+            )
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _with_retries(call: Callable[[], Awaitable[Any]], attempts: int = 5) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            await call()
+            return
+        except TelegramNetworkError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(min(2**attempt, 30))

@@ -1,0 +1,52 @@
+"""Telegram Update -> the core's Incoming. Nothing here decides what to answer."""
+
+from __future__ import annotations
+
+from aiogram.enums import ChatType
+from aiogram.types import Update
+
+from handlers.messages import Incoming, Kind, Location
+
+PLATFORM = "telegram"
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The core's view of an update, or None for updates the bot ignores (groups, edits)."""
+    uid = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        chat_id = str(query.message.chat.id) if query.message else str(query.from_user.id)
+        return Incoming.button(
+            PLATFORM,
+            str(query.from_user.id),
+            query.data or "",
+            chat_id=chat_id,
+            lang_hint=query.from_user.language_code,
+            update_id=uid,
+        )
+    message = update.message
+    if message is None or message.from_user is None or message.chat.type != ChatType.PRIVATE:
+        return None
+    user, chat, hint = (
+        str(message.from_user.id),
+        str(message.chat.id),
+        message.from_user.language_code,
+    )
+    if message.location is not None:
+        loc = Location(message.location.latitude, message.location.longitude)
+        return Incoming(PLATFORM, user, chat, Kind.LOCATION, "", "", hint, loc, uid)
+    if message.contact is not None:
+        return Incoming(
+            PLATFORM, user, chat, Kind.CONTACT, message.contact.phone_number, "", hint, None, uid
+        )
+    # Stickers, photos and voice notes arrive as empty text: the core answers "use the buttons".
+    text = message.text or message.caption or ""
+    return Incoming.message(PLATFORM, user, text, chat_id=chat, lang_hint=hint, update_id=uid)
+
+
+def callback_message_id(update: Update) -> int | None:
+    """The id of the message whose button was pressed (the one to edit), if any."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None
+    return query.message.message_id

@@ -133,6 +133,7 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from handlers.model import Role
     from storage.db import create_engine, session_factory
+    from storage.migrate import SchemaOutdated, check_current
     from storage.uow import SqlUnitOfWork
 
     platform, sep, external_id = args.who.partition(":")
@@ -153,6 +154,7 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     engine = create_engine(settings.database_url)
     try:
+        await check_current(engine)
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             user = await uow.users.by_identity(platform, external_id)
             if user is None:
@@ -167,6 +169,9 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 changed = await uow.users.revoke(user.id, role)
             await uow.commit()
+    except SchemaOutdated as exc:
+        print(f"Cannot {args.verb}: {exc}", file=sys.stderr)
+        return 1
     finally:
         await engine.dispose()
     done = "granted" if args.verb == "grant" else "revoked"

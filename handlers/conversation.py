@@ -43,12 +43,13 @@ class Conversation:
         """Answer one update. Never raises: a failure rolls back and says sorry."""
         started = time.perf_counter()
         route, outcome, user_id = "-", "ok", None
+        known: dict[str, str] = {}  # the person's language, for a "sorry" after a failure
         try:
             # A unique-key collision (the same person's two first taps at once) is retried once:
             # the second attempt sees the row the first one stored.
             for attempt in (1, 2):
                 try:
-                    route, user_id, replies = await self._handle_once(incoming)
+                    route, user_id, replies = await self._handle_once(incoming, known)
                     break
                 except Conflict:
                     if attempt == 2:
@@ -68,7 +69,7 @@ class Conversation:
                     "route": route,
                 },
             )
-            return [error(self._bare_context(incoming))]
+            return [error(self._bare_context(incoming, known.get("locale")))]
         finally:
             log.info(
                 "update handled",
@@ -82,13 +83,17 @@ class Conversation:
                 },
             )
 
-    async def _handle_once(self, incoming: Incoming) -> tuple[str, int | None, list[Outgoing]]:
+    async def _handle_once(
+        self, incoming: Incoming, known: dict[str, str]
+    ) -> tuple[str, int | None, list[Outgoing]]:
         async with self._uow() as uow:
             # The update id is recorded in the same transaction as the answer's effects, so a
             # redelivered update is skipped, and one that failed half-way is handled again.
             if not await self._claim(uow, incoming):
                 return "duplicate", None, []
             user = await uow.users.by_identity(incoming.platform, incoming.user_id)
+            if user is not None:
+                known["locale"] = user.locale
             state = await uow.states.get(user.id) if user else ConversationState()
             ctx = Context(
                 incoming=incoming,
@@ -143,7 +148,7 @@ class Conversation:
     def _guess_locale(self, incoming: Incoming) -> str:
         return match_locale(incoming.lang_hint) or self._default_locale
 
-    def _bare_context(self, incoming: Incoming) -> Context:
+    def _bare_context(self, incoming: Incoming, locale: str | None) -> Context:
         """A context without storage, just enough to say sorry in a sensible language."""
         return Context(
             incoming=incoming,
@@ -152,7 +157,7 @@ class Conversation:
             tr=self._tr,
             user=None,
             state=ConversationState(),
-            locale=self._guess_locale(incoming),
+            locale=locale or self._guess_locale(incoming),
             consent_version=self._consent_version,
         )
 

@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.flows import replies
 from handlers.flows.menu import main_menu
 from handlers.flows.settings import language_choice
-from handlers.flows.start import language_picker, resume
+from handlers.flows.start import ONBOARDING, language_picker, resume
 from handlers.messages import Outgoing
 from handlers.router import Flow
 from handlers.texts import N_, T
@@ -49,6 +49,8 @@ async def menu(ctx: Context) -> Outgoing:
     """The main menu from anywhere; newcomers first choose a language."""
     if ctx.user is None:
         return language_picker(ctx, "start:lang")
+    if ctx.state.name.startswith(ONBOARDING):
+        return await resume(ctx)  # the two onboarding questions are what the menu relies on
     ctx.clear_state()
     return main_menu(ctx)
 
@@ -58,6 +60,8 @@ async def cancel(ctx: Context) -> Outgoing:
     """Drop the current step (nothing half-done is kept) and show the menu."""
     if ctx.user is None:
         return language_picker(ctx, "start:lang")
+    if ctx.state.name.startswith(ONBOARDING):
+        return await resume(ctx)
     ctx.clear_state()
     return main_menu(ctx, CANCELLED)
 

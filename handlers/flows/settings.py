@@ -9,6 +9,7 @@ from typing import Any
 from handlers.context import Context, rows_of
 from handlers.flows.menu import menu_button
 from handlers.flows.replies import again
+from handlers.flows.start import ONBOARDING, resume
 from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
@@ -16,6 +17,7 @@ from handlers.router import Flow, Stale
 from handlers.texts import N_, T, Text
 
 flow = Flow("set")
+SETTINGS = "settings"
 
 MENU = T("settings.menu", "Settings. What would you like to change?")
 PICK_LANGUAGE = T("settings.language", "Which language should I speak?")
@@ -45,6 +47,7 @@ DELETE_CONFIRM = T(
     "Do you really want to delete your data? Your language, centre and any bookings will be "
     "removed. This cannot be undone.",
 )
+CONSENT_VALUE = T("settings.consent_value", "{date} (notice version {version})")
 DELETED = T(
     "settings.deleted",
     "Your data has been deleted. Thank you for using RE!NTEGRATE. "
@@ -91,13 +94,14 @@ def settings_menu(
         [ctx.button(N_("Delete my data"), "set:del", icon="🗑")],
         menu_button(ctx),
     ]
+    if not ctx.state.name.startswith(ONBOARDING):
+        ctx.set_state(SETTINGS)
     return ctx.reply(text, rows, replace=replace, **params)
 
 
 @flow.on_button("open")
 async def open_settings(ctx: Context) -> Outgoing:
     """Settings from the main menu."""
-    ctx.clear_state()
     return settings_menu(ctx, replace=True)
 
 
@@ -116,6 +120,8 @@ async def change_language(ctx: Context, locale: str = "") -> Outgoing:
         raise Stale(locale)
     await ctx.uow.users.update(_user(ctx).id, locale=locale)
     ctx.use_locale(locale)
+    if ctx.state.name.startswith(ONBOARDING):
+        return await resume(ctx)  # /language in the middle of the first questions
     return settings_menu(ctx, LANGUAGE_SAVED, language=LANGUAGE_NAMES[locale])
 
 
@@ -160,7 +166,11 @@ async def show_data(ctx: Context) -> Outgoing:
         accounts=", ".join(f"{i.platform} {i.external_id}" for i in user.identities),
         roles=", ".join(ctx._(ROLE_NAMES[r]) for r in roles),
         consent=(
-            f"{ctx.tr.format_datetime(ctx.locale, consent.given_at)} ({consent.version})"
+            ctx.t(
+                CONSENT_VALUE,
+                date=ctx.tr.format_datetime(ctx.locale, consent.given_at),
+                version=consent.version,
+            )
             if consent
             else ctx._(NOT_SET)
         ),
@@ -201,3 +211,9 @@ async def typed_at_delete(ctx: Context) -> Outgoing:
     token = str(ctx.state.data.get("token", ""))
     question = _delete_question(ctx, token)
     return again(ctx, DELETE_CONFIRM, question.keyboard)
+
+
+@flow.on_state(SETTINGS)
+async def typed_in_settings(ctx: Context) -> Outgoing:
+    """Typed text on the settings screen: say so, show the same settings again."""
+    return again(ctx, MENU, settings_menu(ctx).keyboard)

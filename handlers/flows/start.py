@@ -19,6 +19,7 @@ flow = Flow("start")
 onboarding = Flow("ob")
 
 CONSENT_VERSION = "2026-11"
+ONBOARDING = "onboarding."
 DEEP_LINK_PREFIX = "centre-"
 
 PICK_LANGUAGE = T(
@@ -75,7 +76,7 @@ def _notice(ctx: Context, locale: str, slug: str, *, replace: bool) -> Outgoing:
         NOTICE,
         [
             [ctx.button(N_("I agree"), f"start:agree:{locale}{suffix}", icon="✅")],
-            [ctx.button(N_("Not now"), f"start:later:{locale}", icon="⏸")],
+            [ctx.button(N_("Not now"), f"start:later:{locale}{suffix}", icon="⏸")],
         ],
         replace=replace,
     )
@@ -108,11 +109,18 @@ async def begin(ctx: Context) -> Outgoing:
     return language_picker(ctx, "start:lang", replace=True)
 
 
+async def _check_slug(ctx: Context, slug: str) -> None:
+    """A centre carried in a payload must exist (payloads are never trusted)."""
+    if slug and await ctx.uow.centres.by_slug(slug) is None:
+        raise Stale(slug)
+
+
 @flow.on_button("lang", public=True)
 async def chose_language(ctx: Context, locale: str, slug: str = "") -> Outgoing:
     """A language was picked on first contact: show the data notice in that language."""
     if not is_locale(locale):
         raise Stale(locale)
+    await _check_slug(ctx, slug)
     ctx.use_locale(locale)
     if ctx.user is not None:
         await ctx.uow.users.update(ctx.user.id, locale=locale)
@@ -121,18 +129,20 @@ async def chose_language(ctx: Context, locale: str, slug: str = "") -> Outgoing:
 
 
 @flow.on_button("later", public=True)
-async def not_now(ctx: Context, locale: str) -> Outgoing:
+async def not_now(ctx: Context, locale: str, slug: str = "") -> Outgoing:
     """No consent: keep nothing, but still show public information."""
     if not is_locale(locale):
         raise Stale(locale)
+    await _check_slug(ctx, slug)
     if ctx.user is not None:
         return await resume(ctx)
     ctx.use_locale(locale)
+    suffix = f":{slug}" if slug else ""
     return ctx.reply(
         LATER,
         [
             [ctx.button(N_("Centres"), f"cen:list:{locale}", icon="📍")],
-            [ctx.button(N_("I agree"), f"start:agree:{locale}", icon="✅")],
+            [ctx.button(N_("I agree"), f"start:agree:{locale}{suffix}", icon="✅")],
             [ctx.button(N_("Language"), "start:begin", icon="🌐")],
         ],
         replace=True,
@@ -146,6 +156,7 @@ async def agree(ctx: Context, locale: str, slug: str = "") -> Outgoing:
         raise Stale(locale)
     if ctx.user is not None:
         return await resume(ctx)
+    await _check_slug(ctx, slug)
     centre = await ctx.uow.centres.by_slug(slug) if slug else None
     inc = ctx.incoming
     ctx.user = await ctx.uow.users.register(

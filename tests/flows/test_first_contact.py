@@ -152,7 +152,14 @@ async def test_two_quick_taps_on_agree_register_one_person(app, person):
     await jo.press("English")
     payload = jo.find("I agree").payload
     first, second = await asyncio.gather(jo.press_payload(payload), jo.press_payload(payload))
-    assert first and second
+    assert [first[0].key, second[0].key] == ["start.status", "start.status"]
     async with session_factory(app.engine)() as s:
         users = (await s.execute(select(UserRow))).scalars().all()
     assert len(users) == 1
+
+
+async def test_poster_centre_survives_not_now(app, person):
+    kim = person("kim")
+    await kim.send("/start centre-sjenica")
+    await kim.press_through("English", "Not now", "I agree", "I live here")
+    assert kim.keys == ["start.centre_preset"] and "Sjenica" in kim.last.text

@@ -173,3 +173,19 @@ async def test_command_menus_in_every_telegram_language(app, wired, tg):
     assert german.params["commands"][2]["description"] == app.translator.gettext(
         "de", "Change the language"
     )
+
+
+async def test_polling_does_not_record_update_ids(app, tg):
+    from sqlalchemy import text
+
+    app.settings.telegram_bot_token = "123456:TEST"
+    app.settings.telegram_api_base = tg.url
+    bot = make_bot(app.settings)
+    dp = make_dispatcher(Bridge(app, bot, dedupe=False))  # getUpdates' offset dedupes already
+    try:
+        await feed(bot, dp, tg.text_update(ANA, "/start"))
+    finally:
+        await bot.session.close()
+    assert len(tg.of("sendMessage")) == 1
+    async with app.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM processed_updates"))).scalar() == 0

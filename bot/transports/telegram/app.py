@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -45,10 +46,13 @@ def make_bot(settings: Settings) -> Bot:
 class Bridge:
     """Every update, whatever its type, goes through here into the core and back out."""
 
-    def __init__(self, app: App, bot: Bot) -> None:
+    def __init__(self, app: App, bot: Bot, *, dedupe: bool = True) -> None:
         self.app = app
         self.sender = TelegramSender(bot, self._unreachable)
         self.locks = KeyedLocks()
+        # Webhook deliveries are retried by Telegram, so their ids are recorded; getUpdates'
+        # offset already hands each update out once, so polling skips that write.
+        self.dedupe = dedupe
 
     async def __call__(
         self,
@@ -65,6 +69,8 @@ class Bridge:
             incoming = to_incoming(update)
             if incoming is None:
                 return
+            if not self.dedupe:
+                incoming = replace(incoming, update_id=None)
             if update.callback_query is not None:
                 await self._answer_callback(update.callback_query.id)
             async with self.locks.hold(incoming.chat_id):
@@ -152,7 +158,7 @@ async def run_telegram(app: App) -> None:
     """Serve Telegram until SIGINT/SIGTERM: webhook if TELEGRAM_WEBHOOK_URL is set, else polling."""
     settings = app.settings
     bot = make_bot(settings)
-    dp = make_dispatcher(Bridge(app, bot))
+    dp = make_dispatcher(Bridge(app, bot, dedupe=bool(settings.telegram_webhook_url)))
     http = web_app(app)
     pruner = asyncio.create_task(_prune_updates(app))
     try:

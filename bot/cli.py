@@ -8,10 +8,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App  # imported lazily at run time: keeps `chat` free of aiogram
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,25 +61,25 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         print("The Viber transport is not part of this version yet.", file=sys.stderr)
         return 1
-    from bot.bootstrap import build
     from bot.transports.telegram.app import run_telegram
-    from storage.migrate import SchemaOutdated
 
-    try:
-        app = await build(settings)
-    except SchemaOutdated as exc:
-        print(f"Cannot start: {exc}", file=sys.stderr)
-        return 1
-    try:
-        await run_telegram(app)
-    finally:
-        await app.close()
-    return 0
+    return await _serve(settings, run_telegram)
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bootstrap import build
     from bot.transports.console import ConsoleChat
+
+    async def chat(app: App) -> None:
+        await ConsoleChat(
+            app.conversation, args.user, sys.stdin, sys.stdout, lang_hint=args.lang
+        ).run()
+
+    return await _serve(settings, chat)
+
+
+async def _serve(settings: Settings, serve: Callable[[App], Awaitable[None]]) -> int:
+    """Wire the app and hand it to a transport; an outdated schema stops with one line."""
+    from bot.bootstrap import build
     from storage.migrate import SchemaOutdated
 
     try:
@@ -84,9 +88,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 1
     try:
-        await ConsoleChat(
-            app.conversation, args.user, sys.stdin, sys.stdout, lang_hint=args.lang
-        ).run()
+        await serve(app)
     finally:
         await app.close()
     return 0

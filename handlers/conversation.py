@@ -106,7 +106,8 @@ class Conversation:
                 consent_version=self._consent_version,
             )
             name, reply = await self._dispatch(ctx)
-            if ctx.user is not None and ctx.state_changed:
+            # A step that only repeats itself (a re-asked question) writes nothing.
+            if ctx.user is not None and ctx.state_changed and ctx.state != state:
                 await uow.states.save(ctx.user.id, ctx.state, self._clock.now())
             await uow.commit()
             replies = reply if isinstance(reply, list) else [reply]

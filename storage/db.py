@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 
 def is_sqlite(url: str) -> bool:
     """True for a SQLite database URL."""
@@ -26,8 +28,14 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         "hide_parameters": True,
     }  # keep personal data out of logs
     if is_sqlite(url):
-        # One writer at a time; wait for the lock instead of failing at once under a burst.
-        kwargs["connect_args"] = {"timeout": 30}
+        # SQLite calls run on the event loop (see storage.sqlite_inline). The timeout covers
+        # another process (a CLI command) holding the write lock.
+        database = make_url(url).database or ":memory:"
+        kwargs["async_creator"] = sqlite_inline.connector(database, timeout=30)
+        if database != ":memory:":
+            # One connection per process: units of work queue for it in asyncio rather than
+            # waiting for each other's locks inside SQLite, which would block the loop.
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
     else:
         kwargs["pool_pre_ping"] = True
         if schema:

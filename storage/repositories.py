@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,29 @@ from storage.models import (
 )
 
 DATA_CONSENT = "data"
+
+# The statements every update runs are built once and use Core tables, not ORM entities:
+# loading plain rows costs a fraction of building mapped objects.
+_users, _identities = UserRow.__table__, IdentityRow.__table__
+_roles, _states = RoleRow.__table__, ConversationStateRow.__table__
+_BY_IDENTITY = (
+    select(
+        _users.c.id,
+        _users.c.locale,
+        _users.c.status,
+        _users.c.centre_id,
+        _users.c.reminders_on,
+        _users.c.created_at,
+        _identities.c.unreachable_at,
+        _roles.c.role,
+    )
+    .select_from(_users.join(_identities).outerjoin(_roles))
+    .where(
+        _identities.c.platform == bindparam("platform"),
+        _identities.c.external_id == bindparam("external_id"),
+    )
+)
+_STATE = select(_states.c.state, _states.c.data).where(_states.c.user_id == bindparam("user_id"))
 
 
 def _user(row: UserRow, *, full: bool = False) -> User:
@@ -83,22 +107,26 @@ class SqlUsers:
 
         Someone marked unreachable (they had blocked the bot) who writes again is reachable.
         """
-        stmt = (
-            select(UserRow, IdentityRow.unreachable_at)
-            .join(IdentityRow)
-            .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
-        )
-        found = (await self._s.execute(stmt)).one_or_none()
-        if found is None:
+        params = {"platform": platform, "external_id": external_id}
+        rows = (await self._s.execute(_BY_IDENTITY, params)).all()
+        if not rows:
             return None
-        row, unreachable_at = found
-        if unreachable_at is not None:
+        first = rows[0]
+        if first.unreachable_at is not None:
             await self._s.execute(
                 update(IdentityRow)
                 .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
                 .values(unreachable_at=None)
             )
-        return _user(row)
+        return User(
+            id=first.id,
+            locale=first.locale,
+            status=ResidentStatus(first.status) if first.status else None,
+            centre_id=first.centre_id,
+            reminders_on=first.reminders_on,
+            created_at=first.created_at,
+            roles=frozenset(Role(r.role) for r in rows if r.role is not None),
+        )
 
     async def mark_unreachable(self, platform: str, external_id: str, now: datetime) -> None:
         """The platform says this account blocked the bot or is gone: stop writing to it."""
@@ -236,20 +264,16 @@ class SqlStates:
 
     async def get(self, user_id: int) -> ConversationState:
         """The stored state, or an empty one."""
-        row = await self._s.get(ConversationStateRow, user_id)
+        row = (await self._s.execute(_STATE, {"user_id": user_id})).one_or_none()
         return ConversationState(row.state, dict(row.data)) if row else ConversationState()
 
     async def save(self, user_id: int, state: ConversationState, now: datetime) -> None:
         """Store the state (insert or overwrite)."""
-        row = await self._s.get(ConversationStateRow, user_id)
-        if row is None:
-            self._s.add(
-                ConversationStateRow(
-                    user_id=user_id, state=state.name, data=state.data, updated_at=now
-                )
-            )
-        else:
-            row.state, row.data, row.updated_at = state.name, dict(state.data), now
+        values = {"state": state.name, "data": dict(state.data), "updated_at": now}
+        stmt = _insert_for(self._s)(_states).values(user_id=user_id, **values)
+        await self._s.execute(
+            stmt.on_conflict_do_update(index_elements=[_states.c.user_id], set_=values)
+        )
 
 
 class SqlUpdates:
@@ -260,10 +284,8 @@ class SqlUpdates:
 
     async def claim(self, platform: str, update_id: str, now: datetime) -> bool:
         """Record the update; False if it was recorded before (a duplicate)."""
-        dialect = self._s.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = (
-            insert(ProcessedUpdateRow)
+            _insert_for(self._s)(ProcessedUpdateRow)
             .values(platform=platform, update_id=update_id, received_at=now)
             .on_conflict_do_nothing()
         )
@@ -276,3 +298,8 @@ class SqlUpdates:
             delete(ProcessedUpdateRow).where(ProcessedUpdateRow.received_at < before)
         )
         return int(getattr(result, "rowcount", 0))
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -163,3 +163,25 @@ async def test_poster_centre_survives_not_now(app, person):
     await kim.send("/start centre-sjenica")
     await kim.press_through("English", "Not now", "I agree", "I live here")
     assert kim.keys == ["start.centre_preset"] and "Sjenica" in kim.last.text
+
+
+async def test_thirty_people_onboarding_at_once_all_arrive(app, person):
+    import asyncio
+
+    async def walk(n: int) -> list[str]:
+        p = person(f"crowd{n}")
+        await p.send("/start")
+        await p.press_through("English", "I agree", "I live here", "Pirot")
+        return p.keys
+
+    finished = await asyncio.gather(*(walk(n) for n in range(30)))
+    assert finished == [["start.done"]] * 30
+    async with session_factory(app.engine)() as s:
+        rows = (await s.execute(select(UserRow.status, UserRow.centre_id))).all()
+    pirot = await _centre_id(app, "pirot")
+    assert sorted(rows) == [(ResidentStatus.LOCAL.value, pirot)] * 30
+
+
+async def _centre_id(app, slug):
+    async with session_factory(app.engine)() as s:
+        return (await s.execute(select(CentreRow.id).where(CentreRow.slug == slug))).scalar_one()

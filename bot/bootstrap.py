@@ -10,6 +10,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.i18n import BabelTranslator
 from handlers.conversation import Conversation
+from handlers.model import Policy
 from handlers.ports import Clock
 from storage.db import create_engine, session_factory
 from storage.migrate import check_current
@@ -51,5 +52,11 @@ async def build(
     clock = clock or SystemClock()
     translator = translator or BabelTranslator(settings.timezone)
     uow = SqlUnitOfWorkFactory(session_factory(engine))
-    conversation = Conversation(uow, clock, translator, default_locale=settings.default_locale)
+    conversation = Conversation(
+        uow,
+        clock,
+        translator,
+        default_locale=settings.default_locale,
+        policy=Policy(reminder_offsets=settings.reminder_deltas),
+    )
     return App(settings, engine, uow, translator, clock, conversation)

@@ -67,12 +67,19 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.transports.console import ConsoleChat
+    from bot.delivery import Platform
+    from bot.scheduler import background, make_worker
+    from bot.transports.console import PLATFORM, ConsoleChat, ConsoleOutbox
 
     async def chat(app: App) -> None:
-        await ConsoleChat(
+        console = ConsoleChat(
             app.conversation, args.user, sys.stdin, sys.stdout, lang_hint=args.lang
-        ).run()
+        )
+        # Each terminal delivers only its own person's messages: another terminal on the same
+        # database shows the other person's.
+        outbox = {PLATFORM: Platform(ConsoleOutbox(console), limiter=None)}
+        async with background(app, make_worker(app, outbox, only_external_id=args.user)):
+            await console.run()
 
     return await _serve(settings, chat)
 

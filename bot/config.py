@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -33,6 +34,38 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"
+    # Proactive messages (the outbox): see bot/delivery.py.
+    reminder_offsets: str = "24h,2h"
+    quiet_hours: str = "22:00-08:00"
+    telegram_rate: float = Field(25.0, gt=0, description="messages/s to Telegram overall")
+    telegram_chat_rate: float = Field(1.0, gt=0, description="messages/s to one chat")
+    viber_rate: float = Field(20.0, gt=0, description="messages/s to Viber overall")
+    viber_chat_rate: float = Field(1.0, gt=0, description="messages/s to one Viber user")
+    outbox_max_attempts: int = Field(5, ge=1, le=50)
+    outbox_lease_seconds: int = Field(120, ge=5)
+    outbox_batch: int = Field(100, ge=1, le=5000)
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @property
+    def reminder_deltas(self) -> tuple[timedelta, ...]:
+        """REMINDER_OFFSETS as durations before the event."""
+        return parse_offsets(self.reminder_offsets)
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        """QUIET_HOURS as (start, end) local times; None when switched off."""
+        return parse_quiet_hours(self.quiet_hours)
 
     @field_validator("database_url")
     @classmethod
@@ -111,6 +144,32 @@ class Settings(BaseSettings):
                 "TELEGRAM_WEBHOOK_SECRET: must be set when TELEGRAM_WEBHOOK_URL is set"
             )
         return self
+
+
+_OFFSET = re.compile(r"^(\d+)([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_offsets(value: str) -> tuple[timedelta, ...]:
+    """`24h,2h` → (24 hours, 2 hours); `m`, `h` and `d` are understood; empty means none."""
+    offsets = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        match = _OFFSET.match(part)
+        if not match or int(match[1]) == 0:
+            raise ValueError(f"{part!r} is not a duration like 24h, 90m or 2d")
+        offsets.append(timedelta(**{_UNITS[match[2]]: int(match[1])}))
+    return tuple(sorted(set(offsets), reverse=True))
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """`22:00-08:00` → (22:00, 08:00); `off` or empty switches quiet hours off."""
+    if value.strip().lower() in ("", "off", "none"):
+        return None
+    try:
+        start, end = (time.fromisoformat(p.strip()) for p in value.split("-"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a window like 22:00-08:00") from None
+    return start, end
 
 
 class SettingsError(SystemExit):

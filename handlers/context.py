@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers.locales import LANGUAGE_NAMES
 from handlers.messages import Button, Document, Incoming, Keyboard, Location, Outgoing
-from handlers.model import Centre, ConversationState, User
+from handlers.model import Centre, ConversationState, Policy, User
 from handlers.ports import Clock, Translator, UnitOfWork
 from handlers.texts import Text
 from handlers.translit import to_cyrillic
@@ -27,6 +27,7 @@ class Context:
     locale: str
     consent_version: str
     state_changed: bool = field(default=False)
+    policy: Policy = field(default_factory=Policy)
 
     # -- words -------------------------------------------------------------------------------
     def _(self, msgid: str) -> str:

@@ -12,7 +12,7 @@ from handlers.flows.replies import error
 from handlers.flows.start import CONSENT_VERSION
 from handlers.locales import SOURCE_LOCALE, match_locale
 from handlers.messages import Incoming, Kind, Outgoing
-from handlers.model import ConversationState
+from handlers.model import ConversationState, Policy
 from handlers.ports import Clock, Conflict, Translator, UnitOfWork, UnitOfWorkFactory
 from handlers.router import Flow, Reply, Route, Router, Stale
 
@@ -31,6 +31,7 @@ class Conversation:
         default_locale: str = SOURCE_LOCALE,
         consent_version: str = CONSENT_VERSION,
         flows: Sequence[Flow] = ALL,
+        policy: Policy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -38,6 +39,7 @@ class Conversation:
         self._default_locale = default_locale
         self._consent_version = consent_version
         self._router = Router(flows)
+        self._policy = policy or Policy()
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one update. Never raises: a failure rolls back and says sorry."""
@@ -104,6 +106,7 @@ class Conversation:
                 state=state,
                 locale=user.locale if user else self._guess_locale(incoming),
                 consent_version=self._consent_version,
+                policy=self._policy,
             )
             name, reply = await self._dispatch(ctx)
             # A step that only repeats itself (a re-asked question) writes nothing.

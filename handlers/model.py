@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -94,3 +94,25 @@ class ConversationState:
 
     name: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A planned reminder of an event a person signed up for."""
+
+    id: int
+    user_id: int
+    ref: str
+    starts_at: datetime
+    remind_at: datetime
+    params: dict[str, Any]
+    status: str
+    answer: str | None = None
+    reminders_on: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Programme rules the core applies, from the settings."""
+
+    reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from handlers.model import Centre, ConversationState, ResidentStatus, Role, User
+from handlers.model import Centre, ConversationState, Reminder, ResidentStatus, Role, User
+
+if TYPE_CHECKING:
+    from handlers.notices import Notice
 
 
 class Clock(Protocol):
@@ -98,6 +101,48 @@ class UpdateLog(Protocol):
     async def prune(self, before: datetime) -> int: ...
 
 
+class Outbox(Protocol):
+    """Messages the bot sends on its own; written in the transaction that caused them."""
+
+    async def enqueue(
+        self,
+        user_id: int,
+        notice: Notice,
+        *,
+        not_before: datetime,
+        now: datetime,
+        priority: int = 0,
+        ref: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> int | None: ...
+
+    async def drop_ref(self, ref: str, now: datetime, *, user_id: int | None = None) -> int: ...
+
+
+class ReminderRepository(Protocol):
+    """Planned reminders of events."""
+
+    async def plan(
+        self,
+        user_id: int,
+        ref: str,
+        starts_at: datetime,
+        remind_at: Sequence[datetime],
+        params: dict[str, object],
+        now: datetime,
+    ) -> None: ...
+
+    async def cancel(self, ref: str, *, user_id: int | None = None) -> int: ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[Reminder]: ...
+
+    async def set_status(self, reminder_id: int, status: str) -> None: ...
+
+    async def get(self, reminder_id: int) -> Reminder | None: ...
+
+    async def answer(self, reminder_id: int, answer: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""
 
@@ -105,6 +150,8 @@ class UnitOfWork(Protocol):
     centres: CentreRepository
     states: StateRepository
     updates: UpdateLog
+    outbox: Outbox
+    reminders: ReminderRepository
 
     async def __aenter__(self) -> Self: ...
 

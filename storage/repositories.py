@@ -30,7 +30,9 @@ from storage.models import (
     ConsentRow,
     ConversationStateRow,
     IdentityRow,
+    OutboxRow,
     ProcessedUpdateRow,
+    ReminderRow,
     RoleRow,
     UserRow,
 )
@@ -208,7 +210,14 @@ class SqlUsers:
     async def delete(self, user_id: int) -> None:
         """Remove the person and everything that names them."""
         # Explicit deletes, child tables first, so this holds even where cascades are off.
-        for table in (ConversationStateRow, ConsentRow, RoleRow, IdentityRow):
+        for table in (
+            OutboxRow,
+            ReminderRow,
+            ConversationStateRow,
+            ConsentRow,
+            RoleRow,
+            IdentityRow,
+        ):
             await self._s.execute(delete(table).where(table.user_id == user_id))
         await self._s.execute(delete(UserRow).where(UserRow.id == user_id))
         self._s.expunge_all()

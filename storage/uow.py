@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
+from storage.outbox import SqlOutbox
+from storage.reminders import SqlReminders
 from storage.repositories import SqlCentres, SqlStates, SqlUpdates, SqlUsers
 
 
@@ -19,6 +21,8 @@ class SqlUnitOfWork:
     centres: SqlCentres
     states: SqlStates
     updates: SqlUpdates
+    outbox: SqlOutbox
+    reminders: SqlReminders
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -30,6 +34,8 @@ class SqlUnitOfWork:
         self.centres = SqlCentres(self._session)
         self.states = SqlStates(self._session)
         self.updates = SqlUpdates(self._session)
+        self.outbox = SqlOutbox(self._session)
+        self.reminders = SqlReminders(self._session)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
+from bot.delivery import Result, Verdict
 from handlers.conversation import Conversation
 from handlers.messages import Button, Incoming, Outgoing
 
@@ -97,6 +98,12 @@ class ConsoleChat:
                 continue
             self._print(await self.say(line))
 
+    async def notify(self, out: Outgoing) -> None:
+        """A message the bot sends on its own (a reminder, a notice), shown between prompts."""
+        self._print("\n" + self.render([out]))
+        self.stdout.write("you> ")
+        self.stdout.flush()
+
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
@@ -106,3 +113,15 @@ def _bare(label: str) -> str:
     """A label without its leading emoji, so typing "Settings" presses "⚙️ Settings"."""
     head, _, rest = label.partition(" ")
     return rest if rest and not head.isalnum() else label
+
+
+class ConsoleOutbox:
+    """The delivery worker's sender for the terminal chat: prints to the person at this terminal."""
+
+    def __init__(self, chat: ConsoleChat) -> None:
+        self.chat = chat
+
+    async def send(self, chat_id: str, out: Outgoing) -> Result:
+        """Show the message if it is for this terminal's person (the worker only claims theirs)."""
+        await self.chat.notify(out)
+        return Result(Verdict.SENT)

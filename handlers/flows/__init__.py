@@ -1,6 +1,6 @@
 """One module per journey; `ALL` lists the flows the conversation routes to."""
 
-from handlers.flows import centres, common, menu, settings, start
+from handlers.flows import centres, common, menu, reminders, settings, start
 from handlers.router import Flow
 
 ALL: tuple[Flow, ...] = (
@@ -10,4 +10,5 @@ ALL: tuple[Flow, ...] = (
     menu.flow,
     centres.flow,
     settings.flow,
+    reminders.flow,
 )

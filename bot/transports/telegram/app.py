@@ -8,7 +8,6 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -35,8 +34,11 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.config import Settings
+from bot.delivery import Limiter, Platform
+from bot.scheduler import background, make_worker
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
 from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.telegram.outbox import TelegramOutboxSender
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.flows.common import COMMANDS
 
@@ -158,15 +160,6 @@ def web_app(app: App) -> web.Application:
     return http
 
 
-async def _prune_updates(app: App) -> None:
-    """Forget handled update ids after a day (Telegram redelivers for far less)."""
-    while True:
-        async with app.uow() as uow:
-            await uow.updates.prune(app.clock.now() - timedelta(days=1))
-            await uow.commit()
-        await asyncio.sleep(3600)
-
-
 async def _serve(http: web.Application, settings: Settings) -> web.AppRunner:
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
@@ -181,28 +174,34 @@ async def run_telegram(app: App) -> None:
     bot = make_bot(settings)
     dp = make_dispatcher(Bridge(app, bot, dedupe=bool(settings.telegram_webhook_url)))
     http = web_app(app)
-    pruner = asyncio.create_task(_prune_updates(app))
+    limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
+    worker = make_worker(app, {PLATFORM: Platform(TelegramOutboxSender(bot), limits)})
     try:
         await _with_retries(lambda: set_commands(bot, app))
-        if settings.telegram_webhook_url:
-            await _run_webhook(app, bot, dp, http)
-        else:
-            runner = await _serve(http, settings)
-            try:
-                await _with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
-                await dp.start_polling(
-                    bot,
-                    handle_as_tasks=True,
-                    # Bounded: a burst of queued updates waits in Telegram, not in our memory.
-                    tasks_concurrency_limit=settings.telegram_concurrency,
-                    allowed_updates=ALLOWED_UPDATES,
-                    close_bot_session=False,
-                )
-            finally:
-                await runner.cleanup()
+        async with background(app, worker):
+            if settings.telegram_webhook_url:
+                await _run_webhook(app, bot, dp, http)
+            else:
+                await _run_polling(app, bot, dp, http)
     finally:
-        pruner.cancel()
         await bot.session.close()
+
+
+async def _run_polling(app: App, bot: Bot, dp: Dispatcher, http: web.Application) -> None:
+    settings = app.settings
+    runner = await _serve(http, settings)
+    try:
+        await _with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
+        await dp.start_polling(
+            bot,
+            handle_as_tasks=True,
+            # Bounded: a burst of queued updates waits in Telegram, not in our memory.
+            tasks_concurrency_limit=settings.telegram_concurrency,
+            allowed_updates=ALLOWED_UPDATES,
+            close_bot_session=False,
+        )
+    finally:
+        await runner.cleanup()
 
 
 async def _run_webhook(app: App, bot: Bot, dp: Dispatcher, http: web.Application) -> None:

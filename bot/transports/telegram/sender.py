@@ -61,6 +61,8 @@ class TelegramSender:
             try:
                 return await self.bot(method)
             except TelegramRetryAfter as exc:
+                if attempt == self.attempts:
+                    raise
                 log.warning("telegram rate limited", extra={"retry_after": exc.retry_after})
                 await self.sleep(exc.retry_after)
             except (TelegramNetworkError, TelegramServerError) as exc:
@@ -87,8 +89,11 @@ class TelegramSender:
                 continue
             await self.send(chat_id, out)
 
-    async def send(self, chat_id: str, out: Outgoing) -> None:
-        """One Outgoing as Bot API calls: a pin, a file, then the text (split if long)."""
+    async def send(self, chat_id: str, out: Outgoing) -> int | None:
+        """One Outgoing as Bot API calls (a pin, a file, then the text split if long).
+
+        Returns the id of the last message sent.
+        """
         if out.location is not None:
             loc = out.location
             pin: TelegramMethod[Any] = (
@@ -97,12 +102,12 @@ class TelegramSender:
                 if loc.title and loc.address
                 else SendLocation(chat_id=chat_id, latitude=loc.latitude, longitude=loc.longitude)
             )  # fmt: skip
-            await self.call(pin, chat_id)
+            sent = await self.call(pin, chat_id)
             if not out.keyboard:
-                return  # the venue shows the name and address already
+                return sent.message_id  # the venue shows the name and address already
         if out.document is not None:
             doc = out.document
-            await self.call(
+            message = await self.call(
                 SendDocument(
                     chat_id=chat_id,
                     document=BufferedInputFile(doc.content, filename=doc.filename),
@@ -112,11 +117,12 @@ class TelegramSender:
                 ),
                 chat_id,
             )
-            return
+            return message.message_id
         chunks = split(escape(out.text))
+        message_id = None
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
-            await self.call(
+            message = await self.call(
                 SendMessage(
                     chat_id=chat_id,
                     text=chunk,
@@ -125,6 +131,8 @@ class TelegramSender:
                 ),
                 chat_id,
             )
+            message_id = message.message_id
+        return message_id
 
     async def _edit(self, chat_id: str, message_id: int, out: Outgoing) -> bool:
         """Replace the pressed message's text and buttons; False if it must be sent instead."""

@@ -1,0 +1,286 @@
+"""The delivery worker: sends the outbox at each platform's pace, every row once.
+
+A batch is claimed in one transaction (status `sending`, a claim token, a lease), sent, and its
+outcomes recorded in one more. If the process dies in between, the lease runs out and another
+worker (or this one after a restart) takes the rows up again: no message is lost, and one can
+be repeated only if the process died between the platform's answer and our commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from handlers.messages import Outgoing
+from handlers.notices import UnknownMessage, render
+from handlers.ports import Clock, Translator
+from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Claimed, Outcome
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger("reintegrate.delivery")
+
+
+class Verdict(StrEnum):
+    """What a platform said to one message."""
+
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # 429: wait retry_after, then send again
+    GONE = "gone"  # blocked the bot, deactivated, unsubscribed
+    RETRY = "retry"  # timeout, network, 5xx
+    FAILED = "failed"  # the platform refuses this message for good
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A platform's answer to one message."""
+
+    verdict: Verdict
+    message_id: str | None = None
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """One platform's way to deliver an Outgoing, answering with a Result (never raising)."""
+
+    async def send(self, chat_id: str, out: Outgoing) -> Result: ...
+
+
+class Pace:
+    """Evenly spaced sending slots: a rate limit that never bursts above its rate.
+
+    429s slow it down (to no less than a tenth of the configured rate); a minute without
+    one brings it back up step by step.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self.configured = rate
+        self.rate = rate
+        self.next_slot = 0.0
+        self.quiet_since = 0.0
+
+    def slot(self, earliest: float) -> float:
+        """Reserve the first free slot at or after `earliest` (monotonic seconds)."""
+        at = max(self.next_slot, earliest)
+        self.next_slot = at + 1.0 / self.rate
+        if self.rate < self.configured and at - self.quiet_since > 60:
+            self.rate = min(self.configured, self.rate * 1.1)
+            self.quiet_since = at
+        return at
+
+    def penalise(self, now: float, retry_after: float) -> None:
+        """The platform said 429: pause for `retry_after`, then go slower."""
+        self.next_slot = max(self.next_slot, now + retry_after)
+        self.rate = max(self.configured / 10, self.rate * 0.8)
+        self.quiet_since = now
+
+
+class Limiter:
+    """A platform's overall pace plus one pace per chat."""
+
+    def __init__(self, rate: float, chat_rate: float, *, chats: int = 10_000) -> None:
+        self.overall = Pace(rate)
+        self.chat_rate = chat_rate
+        self.chats: OrderedDict[str, Pace] = OrderedDict()
+        self.max_chats = chats
+
+    def slot(self, chat_id: str, now: float) -> float:
+        """When a message to `chat_id` may go, reserving it on both paces."""
+        chat = self.chats.pop(chat_id, None) or Pace(self.chat_rate)
+        self.chats[chat_id] = chat  # most recently used last, so the oldest are forgotten
+        while len(self.chats) > self.max_chats:
+            self.chats.popitem(last=False)
+        at = self.overall.slot(max(now, chat.next_slot))
+        chat.next_slot = at + 1.0 / chat.rate
+        return at
+
+
+@dataclass
+class Platform:
+    """A platform the worker delivers to."""
+
+    sender: Sender
+    limiter: Limiter | None  # None: no limit (the terminal chat, benchmarks)
+
+
+class DeliveryWorker:
+    """Claims due outbox rows, sends them, records what happened."""
+
+    def __init__(
+        self,
+        uow: SqlUnitOfWorkFactory,
+        clock: Clock,
+        translator: Translator,
+        platforms: Mapping[str, Platform],
+        *,
+        batch: int = 100,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 5,
+        quiet_hours: tuple[dtime, dtime] | None = None,
+        timezone: str = "Europe/Belgrade",
+        only_external_id: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.tr = translator
+        self.platforms = dict(platforms)
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.quiet_hours = quiet_hours
+        self.tz = ZoneInfo(timezone)
+        self.only_external_id = only_external_id
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.wakeup = asyncio.Event()
+        self.sent = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        uow: SqlUnitOfWorkFactory,
+        clock: Clock,
+        translator: Translator,
+        platforms: Mapping[str, Platform],
+        **kwargs: object,
+    ) -> DeliveryWorker:
+        """A worker configured by Settings."""
+        return cls(
+            uow,
+            clock,
+            translator,
+            platforms,
+            batch=settings.outbox_batch,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            max_attempts=settings.outbox_max_attempts,
+            quiet_hours=settings.quiet_window,
+            timezone=settings.timezone,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def quiet(self, now: datetime) -> bool:
+        """True inside quiet hours (local time), when bulk messages wait."""
+        if self.quiet_hours is None:
+            return False
+        start, end = self.quiet_hours
+        local = now.astimezone(self.tz).time()
+        return start <= local or local < end if start > end else start <= local < end
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Deliver until `stop` is set; an idle worker looks again every `idle` seconds."""
+        while not stop.is_set():
+            try:
+                handled = await self.deliver_once()
+            except Exception:
+                log.exception("delivery batch failed")
+                handled = 0
+            if handled == 0:
+                self.wakeup.clear()
+                waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wakeup)]
+                await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+
+    async def drain(self) -> int:
+        """Deliver everything due now (tests and the terminal chat); how many rows were handled."""
+        total = 0
+        while handled := await self.deliver_once():
+            total += handled
+        return total
+
+    async def deliver_once(self) -> int:
+        """Claim one batch, send it, record the outcomes; how many rows it held."""
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        async with self.uow() as uow:
+            rows = await uow.outbox.claim(
+                now,
+                token=token,
+                limit=self.batch,
+                lease=self.lease,
+                platforms=list(self.platforms),
+                bulk=not self.quiet(now),
+                external_id=self.only_external_id,
+            )
+            people = await uow.outbox.locales([r.user_id for r in rows if r.user_id])
+            await uow.commit()
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(row, people, now) for row in rows))
+        gone = [r for r, o in zip(rows, outcomes, strict=True) if o.error == "unreachable"]
+        async with self.uow() as uow:
+            await uow.outbox.record(token, outcomes, self.clock.now())
+            for row in gone:
+                await uow.users.mark_unreachable(row.platform, row.external_id, now)
+                await uow.outbox.drop_for_account(row.platform, row.external_id, now)
+            await uow.commit()
+        self.sent += sum(o.status == SENT for o in outcomes)
+        log.info(
+            "outbox batch",
+            extra={
+                "rows": len(rows),
+                **{s: sum(o.status == s for o in outcomes) for s in (SENT, QUEUED, FAILED)},
+            },
+        )
+        return len(rows)
+
+    async def _deliver(
+        self, row: Claimed, people: Mapping[int, tuple[str, bool]], now: datetime
+    ) -> Outcome:
+        if row.expires_at is not None and row.expires_at <= now:
+            return Outcome(row.id, DROPPED, error="expired")
+        locale, reminders_on = people.get(row.user_id or 0, (None, True))
+        if locale is None:
+            return Outcome(row.id, DROPPED, error="no such person")
+        if row.key.startswith("reminder.") and not reminders_on:
+            return Outcome(row.id, DROPPED, error="reminders off")
+        try:
+            out = render(self.tr, locale, row.chat_id, row.key, row.params, row.buttons)
+        except (UnknownMessage, KeyError, ValueError) as exc:
+            log.error("outbox row cannot be rendered", extra={"id": row.id, "key": row.key})
+            return Outcome(row.id, FAILED, error=f"render: {type(exc).__name__}")
+        platform = self.platforms[row.platform]
+        if platform.limiter is not None:
+            at = platform.limiter.slot(row.chat_id, self.monotonic())
+            wait = at - self.monotonic()
+            if wait > 0:
+                await self.sleep(wait)
+        try:
+            result = await platform.sender.send(row.chat_id, out)
+        except Exception as exc:  # a sender bug must not lose the row
+            log.exception("sender raised", extra={"id": row.id})
+            result = Result(Verdict.RETRY, error=type(exc).__name__)
+        return self._outcome(row, result, platform)
+
+    def _outcome(self, row: Claimed, result: Result, platform: Platform) -> Outcome:
+        now = self.clock.now()
+        match result.verdict:
+            case Verdict.SENT:
+                return Outcome(row.id, SENT, message_id=result.message_id)
+            case Verdict.RATE_LIMITED:
+                if platform.limiter is not None:
+                    platform.limiter.overall.penalise(self.monotonic(), result.retry_after)
+                log.warning("rate limited", extra={"retry_after": result.retry_after})
+                wait = timedelta(seconds=max(result.retry_after, 1))
+                return Outcome(row.id, QUEUED, not_before=now + wait, count_attempt=False)
+            case Verdict.GONE:
+                return Outcome(row.id, DROPPED, error="unreachable")
+            case Verdict.RETRY if row.attempts < self.max_attempts:
+                backoff = timedelta(seconds=min(2**row.attempts, 600))
+                return Outcome(row.id, QUEUED, not_before=now + backoff, error=result.error)
+            case _:
+                return Outcome(row.id, FAILED, error=result.error or result.verdict.value)

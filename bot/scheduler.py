@@ -1,0 +1,86 @@
+"""Background work beside the messengers: the delivery worker and APScheduler's periodic jobs.
+
+Each job only calls a core use case on the database; nothing lives only in the scheduler's
+memory, so a restart loses nothing (a job that did not run simply finds more to do next time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bootstrap import App
+from bot.delivery import DeliveryWorker, Platform
+from handlers.rules.reminders import release_due
+
+log = logging.getLogger("reintegrate.scheduler")
+REMINDER_BATCH = 500
+
+
+async def release_reminders(app: App, worker: DeliveryWorker | None = None) -> int:
+    """Move every due reminder into the outbox (in batches); wake the worker if any went."""
+    total = 0
+    while True:
+        async with app.uow() as uow:
+            handled = await release_due(uow, app.clock.now(), limit=REMINDER_BATCH)
+            await uow.commit()
+        total += handled
+        if handled < REMINDER_BATCH:
+            break
+    if total and worker is not None:
+        worker.wakeup.set()
+    return total
+
+
+async def prune(app: App) -> None:
+    """Forget handled update ids after a day and finished outbox rows after 30 days."""
+    now = app.clock.now()
+    async with app.uow() as uow:
+        await uow.updates.prune(now - timedelta(days=1))
+        await uow.outbox.prune(now - timedelta(days=30))
+        await uow.commit()
+
+
+def make_worker(
+    app: App, platforms: Mapping[str, Platform], *, only_external_id: str | None = None
+) -> DeliveryWorker:
+    """The delivery worker for these platforms, configured by the app's settings."""
+    return DeliveryWorker.from_settings(
+        app.settings,
+        app.uow,
+        app.clock,
+        app.translator,
+        platforms,
+        only_external_id=only_external_id,
+    )
+
+
+@contextlib.asynccontextmanager
+async def background(
+    app: App, worker: DeliveryWorker, *, reminders_every: float = 30
+) -> AsyncIterator[AsyncIOScheduler]:
+    """Run the delivery worker and the periodic jobs while the block runs."""
+    stop = asyncio.Event()
+    delivery = asyncio.create_task(worker.run(stop), name="delivery")
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    first = datetime.now(UTC)
+    scheduler.add_job(
+        release_reminders, "interval", seconds=reminders_every, args=(app, worker),
+        id="reminders", next_run_time=first, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        prune, "interval", hours=1, args=(app,),
+        id="prune", next_run_time=first, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
+        stop.set()
+        await delivery

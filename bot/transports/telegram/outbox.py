@@ -1,0 +1,40 @@
+"""The delivery worker's Telegram sender: one attempt per message, the answer as a Result."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.delivery import Result, Verdict
+from bot.transports.telegram.sender import TelegramSender, Unreachable
+from handlers.messages import Outgoing
+
+
+async def _nothing(_chat_id: str) -> None:
+    """The worker marks unreachable accounts itself, in the transaction with the outcome."""
+
+
+class TelegramOutboxSender:
+    """Sends outbox messages; retries and pacing are the delivery worker's business."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._sender = TelegramSender(bot, _nothing, attempts=1)
+
+    async def send(self, chat_id: str, out: Outgoing) -> Result:
+        """Send once and say how it went."""
+        try:
+            message_id = await self._sender.send(chat_id, out)
+        except TelegramRetryAfter as exc:
+            return Result(Verdict.RATE_LIMITED, retry_after=float(exc.retry_after))
+        except Unreachable:
+            return Result(Verdict.GONE)
+        except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+            return Result(Verdict.RETRY, error=type(exc).__name__)
+        except TelegramAPIError as exc:
+            return Result(Verdict.FAILED, error=exc.message[:200])
+        return Result(Verdict.SENT, message_id=str(message_id) if message_id else None)

@@ -1,0 +1,47 @@
+"""The answers on a reminder: "I'll come" is noted; "I can't come" cancels the normal way."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.flows.menu import menu_button
+from handlers.model import Reminder
+from handlers.router import Flow, Reply, Stale
+from handlers.rules.events import canceller_for
+from handlers.texts import T
+
+flow = Flow("rem")
+
+COMING = T("reminder.coming", "Thank you! See you there.")
+NOT_COMING = T("reminder.not_coming", "Thank you for telling us. We hope to see you another time.")
+STARTED = T("reminder.started", "This has already started, so nothing was changed.")
+
+
+async def _own(ctx: Context, reminder_id: str) -> Reminder:
+    """The person's own reminder, or Stale (a forged or foreign id)."""
+    if not reminder_id.isdigit() or ctx.user is None:
+        raise Stale
+    reminder = await ctx.uow.reminders.get(int(reminder_id))
+    if reminder is None or reminder.user_id != ctx.user.id:
+        raise Stale
+    return reminder
+
+
+@flow.on_button("yes")
+async def coming(ctx: Context, reminder_id: str) -> Reply:
+    """'I'll come': stored, so the centre knows whom to expect."""
+    reminder = await _own(ctx, reminder_id)
+    await ctx.uow.reminders.answer(reminder.id, "coming")
+    return ctx.reply(COMING, [menu_button(ctx)])
+
+
+@flow.on_button("no")
+async def not_coming(ctx: Context, reminder_id: str) -> Reply:
+    """'I can't come': stored, and the event is cancelled through its own cancel path."""
+    reminder = await _own(ctx, reminder_id)
+    if reminder.starts_at <= ctx.clock.now():
+        return ctx.reply(STARTED, [menu_button(ctx)])
+    await ctx.uow.reminders.answer(reminder.id, "not_coming")
+    cancel = canceller_for(reminder.ref)
+    if cancel is not None:
+        return await cancel(ctx, reminder.ref)
+    return ctx.reply(NOT_COMING, [menu_button(ctx)])

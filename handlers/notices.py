@@ -1,0 +1,120 @@
+"""Notices: what the bot says on its own, stored as a message key with parameters.
+
+A notice is rendered only when it is sent, in the language the person has at that moment,
+so parameters are stored as plain JSON: strings and numbers as they are, and three marked
+kinds that are written out at render time — a moment (`when`), a translatable word (`word`)
+and a proper name (`name`, shown in Cyrillic to Serbian Cyrillic readers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.messages import Button, Keyboard, Outgoing
+from handlers.ports import Translator
+from handlers.texts import REGISTRY, Text
+from handlers.translit import to_cyrillic
+
+# Lower goes first. A direct notice to one person overtakes a broadcast's queue.
+PRIORITY_DIRECT = 0
+PRIORITY_BULK = 10
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeButton:
+    """A button on a notice: an English msgid label, translated when sent."""
+
+    label: str
+    payload: str
+    icon: str = ""
+
+    def __post_init__(self) -> None:
+        Button(self.label, self.payload)  # the same payload rules as every other button
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to one person, to be sent later through the outbox."""
+
+    text: Text
+    params: dict[str, Any] = field(default_factory=dict)
+    buttons: tuple[tuple[NoticeButton, ...], ...] = ()
+
+    @classmethod
+    def of(
+        cls, text: Text, buttons: Iterable[Sequence[NoticeButton]] = (), **params: Any
+    ) -> Notice:
+        """A notice with `params` (use when/word/name for values written out when sent)."""
+        return cls(text, dict(params), tuple(tuple(row) for row in buttons if row))
+
+    def buttons_json(self) -> list[list[list[str]]]:
+        """The buttons as stored: rows of [label, payload, icon]."""
+        return [[[b.label, b.payload, b.icon] for b in row] for row in self.buttons]
+
+
+def when(value: datetime) -> dict[str, str]:
+    """A moment, written in the recipient's language and the programme's timezone."""
+    if value.tzinfo is None:
+        raise ValueError("a notice's time must be timezone-aware")
+    return {"$when": value.isoformat()}
+
+
+def word(msgid: str) -> dict[str, str]:
+    """An English word or phrase (marked with N_), translated for the recipient."""
+    return {"$word": msgid}
+
+
+def name(value: str) -> dict[str, str]:
+    """A proper name (a centre, a street), in the recipient's script."""
+    return {"$name": value}
+
+
+class UnknownMessage(Exception):
+    """A stored notice names a message key this version of the bot does not know."""
+
+
+def render(
+    tr: Translator,
+    locale: str,
+    chat_id: str,
+    key: str,
+    params: dict[str, Any],
+    buttons: Sequence[Sequence[Sequence[str]]],
+) -> Outgoing:
+    """A stored notice as an Outgoing message in `locale`."""
+    text = REGISTRY.get(key)
+    if text is None:
+        raise UnknownMessage(key)
+    values = {k: _value(tr, locale, v) for k, v in params.items()}
+    keyboard: Keyboard = tuple(
+        tuple(_button(tr, locale, label, payload, icon) for label, payload, icon in row)
+        for row in buttons
+        if row
+    )
+    return Outgoing(
+        chat_id=chat_id,
+        text=tr.gettext(locale, text.msgid).format(**values),
+        key=key,
+        keyboard=keyboard,
+        params=values,
+    )
+
+
+def _button(tr: Translator, locale: str, label: str, payload: str, icon: str) -> Button:
+    shown = tr.gettext(locale, label)
+    return Button(f"{icon} {shown}" if icon else shown, payload)
+
+
+def _value(tr: Translator, locale: str, value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, raw),) = value.items()
+        if kind == "$when":
+            return tr.format_datetime(locale, datetime.fromisoformat(raw))
+        if kind == "$word":
+            return tr.gettext(locale, raw)
+        if kind == "$name":
+            return to_cyrillic(raw) if locale == "sr_Cyrl" else raw
+    return value

@@ -1,0 +1,1 @@
+"""Planning rules: what follows from a change (reminders now; bookings and places later)."""

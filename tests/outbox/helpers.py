@@ -1,0 +1,88 @@
+"""A recording sender, a scripted one, and a worker wired to the test app."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+
+from bot.bootstrap import App
+from bot.delivery import DeliveryWorker, Platform, Result, Verdict
+from bot.scheduler import release_reminders
+from handlers.messages import Outgoing
+from handlers.notices import Notice
+from tests.support import Person
+
+
+class Recorder:
+    """Answers every message with success and remembers it."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.script: deque[Result] = deque()
+
+    async def send(self, chat_id: str, out: Outgoing) -> Result:
+        if self.script:
+            return self.script.popleft()
+        self.sent.append(out)
+        return Result(Verdict.SENT, message_id=str(len(self.sent)))
+
+    def to(self, chat_id: str) -> list[Outgoing]:
+        return [o for o in self.sent if o.chat_id == chat_id]
+
+
+def worker(app: App, recorder: Recorder, **kw: object) -> DeliveryWorker:
+    """A worker sending Telegram (the platform test people use) to the recorder, no limits."""
+    return DeliveryWorker(
+        app.uow,
+        app.clock,
+        app.translator,
+        {"telegram": Platform(recorder, limiter=None)},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def tick(app: App, w: DeliveryWorker) -> None:
+    """What the scheduler and the worker do at the clock's current time."""
+    await release_reminders(app)
+    await w.drain()
+
+
+async def onboard(app: App, person: Person, locale: str = "en") -> int:
+    """Walk a person through onboarding in English, then give them `locale`; their id."""
+    await person.send("/start")
+    await person.press_through("English", "I agree", "I live here", "Pirot")
+    uid = await user_id(app, person)
+    async with app.uow() as uow:
+        await uow.users.update(uid, locale=locale)
+        await uow.commit()
+    return uid
+
+
+async def user_id(app: App, person: Person) -> int:
+    async with app.uow() as uow:
+        user = await uow.users.by_identity(person.platform, person.user_id)
+    assert user is not None
+    return user.id
+
+
+async def enqueue(
+    app: App,
+    uid: int,
+    notice: Notice,
+    *,
+    at: datetime | None = None,
+    priority: int = 0,
+    ref: str | None = None,
+) -> int:
+    async with app.uow() as uow:
+        row = await uow.outbox.enqueue(
+            uid,
+            notice,
+            not_before=at or app.clock.now(),
+            now=app.clock.now(),
+            priority=priority,
+            ref=ref,
+        )
+        await uow.commit()
+    assert row is not None
+    return row

@@ -99,6 +99,9 @@ def test_grant_and_revoke_roles(db: Path):
         ("DEFAULT_LOCALE", "fr"),
         ("LOG_LEVEL", "LOUD"),
         ("TELEGRAM_API_BASE", "ftp://x"),
+        ("REMINDER_OFFSETS", "24h,soon"),
+        ("QUIET_HOURS", "22-8"),
+        ("TELEGRAM_RATE", "0"),
     ],
 )
 def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: str, value: str):

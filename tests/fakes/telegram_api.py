@@ -33,6 +33,12 @@ class FakeTelegram:
     failures: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
     url: str = ""
+    # Like Telegram: above `rate_limit` sendMessage calls in a second, answer 429.
+    rate_limit: int | None = None
+    rejected: int = 0
+    accepted: int = 0
+    send_delay: float = 0.0  # seconds each sendMessage takes to answer
+    _recent: deque[float] = field(default_factory=deque)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _new: asyncio.Event = field(default_factory=asyncio.Event)
@@ -147,6 +153,20 @@ class FakeTelegram:
             return web.json_response(body, status=status)
         if method.lower() == "getupdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        if method.lower() == "sendmessage":
+            if self.rate_limit is not None:
+                now = time.monotonic()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                if len(self._recent) >= self.rate_limit:
+                    self.rejected += 1
+                    body = {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                            "parameters": {"retry_after": 1}}  # fmt: skip
+                    return web.json_response(body, status=429)
+                self._recent.append(now)
+            self.accepted += 1
+            if self.send_delay:
+                await asyncio.sleep(self.send_delay)
         return web.json_response({"ok": True, "result": self._result(method.lower(), params)})
 
     async def _params(self, request: web.Request) -> dict[str, Any]:

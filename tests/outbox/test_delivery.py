@@ -1,0 +1,216 @@
+"""The delivery worker's outcomes: 429s, blocked people, timeouts, 5xx, quiet hours, leases."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.delivery import Result, Verdict
+from handlers.flows.menu import MENU
+from handlers.notices import PRIORITY_BULK, Notice, NoticeButton
+from handlers.rules.reminders import REMINDER
+from storage.db import create_engine, session_factory
+from storage.models import IdentityRow, OutboxRow
+from tests.outbox.helpers import Recorder, enqueue, onboard, worker
+from tests.support import START
+
+HELLO = Notice.of(MENU, [[NoticeButton("Settings", "set:open", "⚙️")]])
+
+
+def news(n: int) -> Notice:
+    return Notice.of(REMINDER, what=f"news {n}", when="today", where="Pirot")
+
+
+async def rows(app):
+    async with session_factory(app.engine)() as s:
+        return {r.id: r for r in (await s.execute(select(OutboxRow))).scalars()}
+
+
+async def test_a_notice_is_rendered_when_sent_in_the_language_of_that_moment(app, person):
+    rec = Recorder()
+    ana = await onboard(app, person("ana"))
+    await enqueue(app, ana, HELLO)
+    async with app.uow() as uow:
+        await uow.users.update(ana, locale="de")
+        await uow.commit()
+    await worker(app, rec).drain()
+    assert rec.sent[0].text.startswith("Hauptmenü")
+    assert rec.sent[0].buttons[0].label == "⚙️ Einstellungen"
+    (row,) = (await rows(app)).values()
+    assert (row.status, row.attempts, row.message_id) == ("sent", 1, "1")
+
+
+async def test_429_waits_retry_after_and_does_not_count_as_an_attempt(app, person, clock):
+    rec = Recorder()
+    w = worker(app, rec)
+    ana = await onboard(app, person("ana"))
+    row_id = await enqueue(app, ana, HELLO)
+    rec.script.append(Result(Verdict.RATE_LIMITED, retry_after=7))
+    await w.drain()
+    row = (await rows(app))[row_id]
+    assert (row.status, row.attempts, row.not_before) == ("queued", 0, START + timedelta(seconds=7))
+    clock.advance(seconds=6)
+    await w.drain()
+    assert rec.sent == []
+    clock.advance(seconds=1)
+    await w.drain()
+    assert len(rec.sent) == 1
+
+
+async def test_blocked_marks_the_account_unreachable_and_drops_its_queue(app, person):
+    rec = Recorder()
+    ana = await onboard(app, person("ana"))
+    ben = await onboard(app, person("ben"))
+    first = await enqueue(app, ana, HELLO)
+    later = await enqueue(app, ana, HELLO, at=START + timedelta(hours=1))
+    await enqueue(app, ben, HELLO)
+    rec.script.append(Result(Verdict.GONE))
+    await worker(app, rec).drain()
+    found = await rows(app)
+    assert found[first].status == "dropped" and found[later].status == "dropped"
+    assert [o.chat_id for o in rec.sent] == ["ben"]
+    async with session_factory(app.engine)() as s:
+        gone = (
+            await s.execute(select(IdentityRow.unreachable_at).where(IdentityRow.chat_id == "ana"))
+        ).scalar_one()
+    assert gone is not None
+    async with app.uow() as uow:
+        assert await uow.outbox.enqueue(ana, HELLO, not_before=START, now=START) is None
+
+
+async def test_timeouts_and_5xx_retry_with_backoff_then_fail(app, person, clock):
+    rec = Recorder()
+    w = worker(app, rec, max_attempts=3)
+    ana = await onboard(app, person("ana"))
+    row_id = await enqueue(app, ana, HELLO)
+    rec.script.extend(
+        [Result(Verdict.RETRY, error="TimeoutError"), Result(Verdict.RETRY, error="500")]
+    )
+    await w.drain()
+    assert (await rows(app))[row_id].not_before == START + timedelta(seconds=2)
+    clock.advance(seconds=2)
+    await w.drain()
+    assert (await rows(app))[row_id].not_before == START + timedelta(seconds=2 + 4)
+    clock.advance(seconds=4)
+    await w.drain()
+    assert len(rec.sent) == 1, "the third attempt got through"
+
+    other = await enqueue(app, ana, HELLO)
+    rec.script.extend([Result(Verdict.RETRY, error="502")] * 3)
+    for _ in range(3):
+        await w.drain()
+        clock.advance(minutes=10)
+    row = (await rows(app))[other]
+    assert (row.status, row.attempts, row.last_error) == ("failed", 3, "502")
+
+
+async def test_direct_messages_go_first_and_bulk_waits_out_quiet_hours(app, person, clock):
+    from datetime import time
+
+    rec = Recorder()
+    w = worker(app, rec, quiet_hours=(time(22), time(8)), batch=1)
+    ana = await onboard(app, person("ana"))
+    clock.advance(hours=12)  # 22:00 in Belgrade
+    await enqueue(app, ana, news(1), priority=PRIORITY_BULK)
+    await enqueue(app, ana, news(2))
+    await w.drain()
+    assert [o.params["what"] for o in rec.sent] == ["news 2"], "a direct message goes at night"
+    clock.advance(hours=9, minutes=59)  # 07:59
+    await w.drain()
+    assert len(rec.sent) == 1
+    clock.advance(minutes=1)
+    await w.drain()
+    assert [o.params["what"] for o in rec.sent] == ["news 2", "news 1"]
+
+    await enqueue(app, ana, news(3), priority=PRIORITY_BULK)
+    await enqueue(app, ana, news(4))
+    await w.drain()
+    assert [o.params["what"] for o in rec.sent][-2:] == ["news 4", "news 3"]
+
+
+async def test_a_row_left_by_a_dead_worker_is_taken_up_after_its_lease(app, person, clock):
+    rec = Recorder()
+    ana = await onboard(app, person("ana"))
+    row_id = await enqueue(app, ana, HELLO)
+    async with app.uow() as uow:  # a worker claims it and dies before sending
+        claimed = await uow.outbox.claim(
+            clock.now(), token="dead", limit=10, lease=timedelta(minutes=2),
+            platforms=["telegram"],
+        )  # fmt: skip
+        await uow.commit()
+    assert [c.id for c in claimed] == [row_id]
+    w = worker(app, rec, lease=timedelta(minutes=2))
+    await w.drain()
+    assert rec.sent == []
+    clock.advance(minutes=2, seconds=1)
+    await w.drain()
+    assert len(rec.sent) == 1
+    async with app.uow() as uow:  # the dead worker's late report changes nothing
+        from storage.outbox import Outcome
+
+        await uow.outbox.record("dead", [Outcome(row_id, "failed", error="late")], clock.now())
+        await uow.commit()
+    assert (await rows(app))[row_id].status == "sent"
+
+
+async def test_two_workers_send_2000_messages_exactly_once(app, person, db):
+    ana = await onboard(app, person("ana"))
+    async with app.uow() as uow:
+        for n in range(2000):
+            await uow.outbox.enqueue(ana, news(n), not_before=START, now=START)
+        await uow.commit()
+    # A second process would have its own engine and pool: so does the second worker here.
+    other_engine = create_engine(db[0], schema=db[1])
+    try:
+        from bot.bootstrap import build
+        from bot.config import load_settings
+
+        other = await build(
+            load_settings(database_url=db[0]), clock=app.clock, engine=other_engine,
+            translator=app.translator, check_schema=False,
+        )  # fmt: skip
+        first, second = Recorder(), Recorder()
+        await asyncio.gather(
+            worker(app, first, batch=50).drain(), worker(other, second, batch=50).drain()
+        )
+    finally:
+        await other_engine.dispose()
+    sent = [o.params["what"] for o in first.sent + second.sent]
+    assert sorted(sent) == sorted(f"news {n}" for n in range(2000))
+    assert first.sent and second.sent, "both workers took part"
+    assert {r.status for r in (await rows(app)).values()} == {"sent"}
+
+
+async def test_claims_are_exclusive_under_concurrency(app, person, clock):
+    ana = await onboard(app, person("ana"))
+    for n in range(30):
+        await enqueue(app, ana, news(n))
+
+    async def claim() -> list[int]:
+        async with app.uow() as uow:
+            got = await uow.outbox.claim(
+                clock.now(), token=uuid.uuid4().hex, limit=7, lease=timedelta(minutes=1),
+                platforms=["telegram"],
+            )  # fmt: skip
+            await uow.commit()
+        return [c.id for c in got]
+
+    claims = await asyncio.gather(*(claim() for _ in range(6)))
+    ids = [i for c in claims for i in c]
+    assert len(ids) == len(set(ids)) == 30
+
+
+def test_reminder_offsets_and_quiet_hours_settings_are_read_the_way_people_write_them():
+    from datetime import time
+
+    from bot.config import load_settings
+
+    s = load_settings(reminder_offsets="2h, 24h,90m,2d", quiet_hours="21:30-07:00")
+    assert s.reminder_deltas == (
+        timedelta(days=2), timedelta(hours=24), timedelta(hours=2), timedelta(minutes=90)
+    )  # fmt: skip
+    assert s.quiet_window == (time(21, 30), time(7))
+    assert load_settings(quiet_hours="off").quiet_window is None

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from handlers.messages import Outgoing
-from handlers.notices import UnknownMessage, render
+from handlers.notices import render
 from handlers.ports import Clock, Translator
 from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Claimed, Outcome
 from storage.uow import SqlUnitOfWorkFactory
@@ -69,6 +69,7 @@ class Pace:
         self.rate = rate
         self.next_slot = 0.0
         self.quiet_since = 0.0
+        self.paused_until = 0.0  # after a 429: nothing goes before this, booked or not
 
     def slot(self, earliest: float) -> float:
         """Reserve the first free slot at or after `earliest` (monotonic seconds)."""
@@ -81,7 +82,8 @@ class Pace:
 
     def penalise(self, now: float, retry_after: float) -> None:
         """The platform said 429: pause for `retry_after`, then go slower."""
-        self.next_slot = max(self.next_slot, now + retry_after)
+        self.paused_until = max(self.paused_until, now + retry_after)
+        self.next_slot = max(self.next_slot, self.paused_until)
         self.rate = max(self.configured / 10, self.rate * 0.8)
         self.quiet_since = now
 
@@ -137,7 +139,11 @@ class DeliveryWorker:
         self.clock = clock
         self.tr = translator
         self.platforms = dict(platforms)
-        self.batch = batch
+        # A batch of about two seconds' sending keeps a claim short and few rows in flight.
+        paces = [p.limiter.overall.configured for p in self.platforms.values() if p.limiter]
+        if paces and len(paces) == len(self.platforms):
+            batch = min(batch, 2 * int(max(paces)))
+        self.batch = max(1, batch)
         self.lease = lease
         self.max_attempts = max_attempts
         self.quiet_hours = quiet_hours
@@ -220,14 +226,22 @@ class DeliveryWorker:
             await uow.commit()
         if not rows:
             return 0
-        outcomes = await asyncio.gather(*(self._deliver(row, people, now) for row in rows))
-        gone = [r for r, o in zip(rows, outcomes, strict=True) if o.error == "unreachable"]
-        async with self.uow() as uow:
-            await uow.outbox.record(token, outcomes, self.clock.now())
-            for row in gone:
-                await uow.users.mark_unreachable(row.platform, row.external_id, now)
-                await uow.outbox.drop_for_account(row.platform, row.external_id, now)
-            await uow.commit()
+        # Rows must be sent before the lease runs out, or another worker would send them too.
+        deadline = self.monotonic() + self.lease.total_seconds() * 0.8
+        outcomes = list(
+            await asyncio.gather(*(self._deliver_safely(row, people, deadline) for row in rows))
+        )
+        await self._record(token, outcomes)
+        gone = {(r.platform, r.external_id) for r, o in zip(rows, outcomes, strict=True)
+                if o.error == "unreachable"}  # fmt: skip
+        if gone:
+            # After the outcomes, in its own transaction and in a fixed order, so two workers
+            # (or a worker and the webhook) never wait on each other's locks.
+            async with self.uow() as uow:
+                for platform, external_id in sorted(gone):
+                    await uow.users.mark_unreachable(platform, external_id, now)
+                    await uow.outbox.drop_for_account(platform, external_id, now)
+                await uow.commit()
         self.sent += sum(o.status == SENT for o in outcomes)
         log.info(
             "outbox batch",
@@ -238,10 +252,42 @@ class DeliveryWorker:
         )
         return len(rows)
 
-    async def _deliver(
-        self, row: Claimed, people: Mapping[int, tuple[str, bool]], now: datetime
+    async def _record(self, token: str, outcomes: list[Outcome]) -> None:
+        """Store the outcomes; retried, since losing them would send the batch again."""
+        for attempt in range(1, 5):
+            try:
+                async with self.uow() as uow:
+                    await uow.outbox.record(token, outcomes, self.clock.now())
+                    await uow.commit()
+                return
+            except Exception as exc:
+                if attempt == 4:
+                    raise
+                log.warning(
+                    "recording outcomes failed, retrying", extra={"error": type(exc).__name__}
+                )
+                await self.sleep(attempt)
+
+    async def _deliver_safely(
+        self, row: Claimed, people: Mapping[int, tuple[str, bool]], deadline: float
     ) -> Outcome:
-        if row.expires_at is not None and row.expires_at <= now:
+        """One row's outcome, whatever goes wrong (one bad row must not hold up the batch)."""
+        if row.attempts > self.max_attempts:
+            # It was claimed this often without an outcome: it keeps killing its worker.
+            return Outcome(row.id, FAILED, error="gave up: no outcome after repeated claims")
+        try:
+            return await self._deliver(row, people, deadline)
+        except Exception as exc:
+            log.error(
+                "outbox row failed unexpectedly",
+                extra={"id": row.id, "key": row.key, "error": type(exc).__name__},
+            )
+            return self._outcome(row, Result(Verdict.RETRY, error=type(exc).__name__), None)
+
+    async def _deliver(
+        self, row: Claimed, people: Mapping[int, tuple[str, bool]], deadline: float
+    ) -> Outcome:
+        if row.expires_at is not None and row.expires_at <= self.clock.now():
             return Outcome(row.id, DROPPED, error="expired")
         locale, reminders_on = people.get(row.user_id or 0, (None, True))
         if locale is None:
@@ -250,29 +296,39 @@ class DeliveryWorker:
             return Outcome(row.id, DROPPED, error="reminders off")
         try:
             out = render(self.tr, locale, row.chat_id, row.key, row.params, row.buttons)
-        except (UnknownMessage, KeyError, ValueError) as exc:
-            log.error("outbox row cannot be rendered", extra={"id": row.id, "key": row.key})
+        except Exception as exc:  # a broken translation or stored value: it will not improve
+            log.error(
+                "outbox row cannot be rendered",
+                extra={"id": row.id, "key": row.key, "error": type(exc).__name__},
+            )
             return Outcome(row.id, FAILED, error=f"render: {type(exc).__name__}")
         platform = self.platforms[row.platform]
         if platform.limiter is not None:
-            at = platform.limiter.slot(row.chat_id, self.monotonic())
-            wait = at - self.monotonic()
-            if wait > 0:
-                await self.sleep(wait)
-        try:
-            result = await platform.sender.send(row.chat_id, out)
-        except Exception as exc:  # a sender bug must not lose the row
-            log.exception("sender raised", extra={"id": row.id})
-            result = Result(Verdict.RETRY, error=type(exc).__name__)
+            while True:
+                at = platform.limiter.slot(row.chat_id, self.monotonic())
+                if at > deadline:
+                    # Too far off for this claim: back to the queue, not counted as a try.
+                    later = timedelta(seconds=at - self.monotonic())
+                    return Outcome(row.id, QUEUED, not_before=self.clock.now() + later,
+                                   count_attempt=False)  # fmt: skip
+                wait = at - self.monotonic()
+                if wait > 0:
+                    await self.sleep(wait)
+                # A 429 while this one waited pauses it too, though its slot was booked earlier.
+                if platform.limiter.overall.paused_until <= self.monotonic():
+                    break
+            if row.expires_at is not None and row.expires_at <= self.clock.now():
+                return Outcome(row.id, DROPPED, error="expired")
+        result = await platform.sender.send(row.chat_id, out)
         return self._outcome(row, result, platform)
 
-    def _outcome(self, row: Claimed, result: Result, platform: Platform) -> Outcome:
+    def _outcome(self, row: Claimed, result: Result, platform: Platform | None) -> Outcome:
         now = self.clock.now()
         match result.verdict:
             case Verdict.SENT:
                 return Outcome(row.id, SENT, message_id=result.message_id)
             case Verdict.RATE_LIMITED:
-                if platform.limiter is not None:
+                if platform is not None and platform.limiter is not None:
                     platform.limiter.overall.penalise(self.monotonic(), result.retry_after)
                 log.warning("rate limited", extra={"retry_after": result.retry_after})
                 wait = timedelta(seconds=max(result.retry_after, 1))

@@ -97,20 +97,25 @@ class SqlOutbox:
 
     async def drop_ref(self, ref: str, now: datetime, *, user_id: int | None = None) -> int:
         """Drop queued messages about `ref` (an event that was cancelled or moved)."""
-        stmt = update(_outbox).where(_outbox.c.ref == ref, _outbox.c.status == QUEUED)
+        # Rows being sent right now are dropped too: if their send fails, they stay dropped.
+        stmt = update(_outbox).where(_outbox.c.ref == ref, _outbox.c.status.in_((QUEUED, SENDING)))
         if user_id is not None:
             stmt = stmt.where(_outbox.c.user_id == user_id)
         result = await self._s.execute(stmt.values(status=DROPPED, updated_at=now))
         return int(getattr(result, "rowcount", 0))
 
     async def drop_for_account(self, platform: str, external_id: str, now: datetime) -> int:
-        """Drop everything queued for an account that blocked the bot or left."""
+        """Drop everything queued for an account that blocked the bot or left.
+
+        Rows another worker is sending are left to it (it will hear the same from the
+        platform); waiting for its lock could deadlock two workers.
+        """
         result = await self._s.execute(
             update(_outbox)
             .where(
                 _outbox.c.platform == platform,
                 _outbox.c.external_id == external_id,
-                _outbox.c.status.in_((QUEUED, SENDING)),
+                _outbox.c.status == QUEUED,
             )
             .values(status=DROPPED, last_error="unreachable", updated_at=now)
         )

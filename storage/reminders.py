@@ -63,11 +63,14 @@ class SqlReminders:
         )
         return [_reminder(row, on) for row, on in rows.all()]
 
-    async def set_status(self, reminder_id: int, status: str) -> None:
-        """Mark a reminder queued (handed to the outbox) or dropped."""
-        await self._s.execute(
-            update(ReminderRow).where(ReminderRow.id == reminder_id).values(status=status)
+    async def take(self, reminder_id: int, status: str) -> bool:
+        """Move a pending reminder to `status`; False if another process took it first."""
+        result = await self._s.execute(
+            update(ReminderRow)
+            .where(ReminderRow.id == reminder_id, ReminderRow.status == PENDING)
+            .values(status=status)
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def get(self, reminder_id: int) -> Reminder | None:
         """A reminder by id."""

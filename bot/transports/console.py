@@ -50,9 +50,14 @@ class ConsoleChat:
     def _press(self, button: Button) -> Incoming:
         return Incoming.button(PLATFORM, self.user, button.payload, lang_hint=self.lang_hint)
 
-    def render(self, replies: list[Outgoing]) -> str:
-        """The bot's replies as terminal text, buttons numbered across the whole answer."""
-        self.buttons = []
+    def render(self, replies: list[Outgoing], *, more: bool = False) -> str:
+        """The bot's replies as terminal text, buttons numbered across the whole answer.
+
+        With `more`, numbering goes on from the buttons already shown, so a notice arriving
+        between prompts does not change what the numbers on screen mean.
+        """
+        if not more:
+            self.buttons = []
         blocks = []
         for out in replies:
             lines = [f"bot: {out.text}".replace("\n", "\n     ")]
@@ -100,7 +105,7 @@ class ConsoleChat:
 
     async def notify(self, out: Outgoing) -> None:
         """A message the bot sends on its own (a reminder, a notice), shown between prompts."""
-        self._print("\n" + self.render([out]))
+        self._print("\n" + self.render([out], more=True))
         self.stdout.write("you> ")
         self.stdout.flush()
 

@@ -6,6 +6,7 @@ from handlers.context import Context
 from handlers.flows.menu import menu_button
 from handlers.model import Reminder
 from handlers.router import Flow, Reply, Stale
+from handlers.rules import reminders
 from handlers.rules.events import canceller_for
 from handlers.texts import T
 
@@ -41,6 +42,8 @@ async def not_coming(ctx: Context, reminder_id: str) -> Reply:
     if reminder.starts_at <= ctx.clock.now():
         return ctx.reply(STARTED, [menu_button(ctx)])
     await ctx.uow.reminders.answer(reminder.id, "not_coming")
+    # No more reminders of it, whatever the event's own cancel path does.
+    await reminders.cancel(ctx.uow, ref=reminder.ref, now=ctx.clock.now(), user_id=reminder.user_id)
     cancel = canceller_for(reminder.ref)
     if cancel is not None:
         return await cancel(ctx, reminder.ref)

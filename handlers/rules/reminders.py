@@ -70,7 +70,10 @@ async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> in
     due = await uow.reminders.due(now, limit)
     for reminder in due:
         if reminder.starts_at <= now or not reminder.reminders_on:
-            await uow.reminders.set_status(reminder.id, DROPPED)
+            await uow.reminders.take(reminder.id, DROPPED)
+            continue
+        # Taken before it is queued: of two processes releasing at once, one queues it.
+        if not await uow.reminders.take(reminder.id, QUEUED):
             continue
         notice = Notice.of(
             REMINDER,
@@ -80,7 +83,7 @@ async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> in
             ],
             **{**reminder.params, "when": when(reminder.starts_at)},
         )
-        queued = await uow.outbox.enqueue(
+        await uow.outbox.enqueue(
             reminder.user_id,
             notice,
             not_before=now,
@@ -89,5 +92,4 @@ async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> in
             ref=reminder.ref,
             expires_at=reminder.starts_at,
         )
-        await uow.reminders.set_status(reminder.id, QUEUED if queued else DROPPED)
     return len(due)

@@ -151,6 +151,9 @@ async def test_reminder_buttons_store_the_answer_and_cant_come_cancels(app, pers
         assert ana_p.keys == ["reminder.coming"]
         await ana_p.press_payload(second.buttons[1].payload)
         assert calls == [(ana, "fake:8")]
+        clock.advance(hours=22)  # both events' 2 h reminders are due by now
+        await tick(app, w)
+        assert len(rec.sent) == 3, "after 'I can't come' no more reminders of that event"
 
         intruder = person("eve")
         await onboard(app, intruder)

@@ -111,8 +111,18 @@ async def test_blocked_user_is_marked_unreachable_until_they_write_again(app, wi
     bot, dp, _ = wired
     await feed(bot, dp, tg.text_update(ANA, "/start"))
     await feed(bot, dp, tg.button_update(ANA, "start:agree:en"))
+    async with app.uow() as uow:  # a notice waiting for her
+        from handlers.flows.menu import MENU
+        from handlers.notices import Notice
+
+        ana = await uow.users.by_identity("telegram", str(ANA))
+        now = app.clock.now()
+        await uow.outbox.enqueue(ana.id, Notice.of(MENU), not_before=now, now=now)
+        await uow.commit()
     tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await feed(bot, dp, tg.text_update(ANA, "/help"))
+    async with app.uow() as uow:
+        assert await uow.outbox.counts() == {"dropped": 1}, "her queued notice is dropped"
 
     async def identity():
         async with app.uow() as uow:

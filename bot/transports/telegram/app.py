@@ -114,7 +114,9 @@ class Bridge:
     async def _unreachable(self, chat_id: str) -> None:
         # In private chats the chat id is the user id.
         async with self.app.uow() as uow:
-            await uow.users.mark_unreachable(PLATFORM, chat_id, self.app.clock.now())
+            now = self.app.clock.now()
+            await uow.users.mark_unreachable(PLATFORM, chat_id, now)
+            await uow.outbox.drop_for_account(PLATFORM, chat_id, now)
             await uow.commit()
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 
 from bot.delivery import Result, Verdict
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.messages import Outgoing
+
+log = logging.getLogger("reintegrate.telegram")
 
 
 async def _nothing(_chat_id: str) -> None:
@@ -34,6 +40,10 @@ class TelegramOutboxSender:
         except Unreachable:
             return Result(Verdict.GONE)
         except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+            return Result(Verdict.RETRY, error=type(exc).__name__)
+        except (TelegramUnauthorizedError, TelegramConflictError) as exc:
+            # Our token or setup is wrong, not this message: keep the queue for when it is fixed.
+            log.error("telegram refuses the bot itself", extra={"error": type(exc).__name__})
             return Result(Verdict.RETRY, error=type(exc).__name__)
         except TelegramAPIError as exc:
             return Result(Verdict.FAILED, error=exc.message[:200])

@@ -116,3 +116,82 @@ class Policy:
     """Programme rules the core applies, from the settings."""
 
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
+
+
+class WorkshopKind(StrEnum):
+    """What a workshop is about."""
+
+    SCHOOL = "school"  # school support
+    PSYCHOSOCIAL = "psychosocial"
+    CREATIVE = "creative"
+    SPORT = "sport"
+    BUSINESS = "business"  # business training
+    VOCATIONAL = "vocational"  # vocational training
+    LEGAL = "legal"  # legal information
+    COMMUNITY = "community"  # community event
+
+
+class Audience(StrEnum):
+    """Who a workshop is for, with the ages that fit."""
+
+    CHILDREN = "children"  # 6–10
+    YOUTH = "youth"  # 11–18
+    ADULTS = "adults"  # 18+
+
+    def fits(self, age: int) -> bool:
+        """True if a person of this age belongs to the audience."""
+        low, high = AUDIENCE_AGES[self]
+        return low <= age <= high
+
+
+AUDIENCE_AGES = {Audience.CHILDREN: (6, 10), Audience.YOUTH: (11, 18), Audience.ADULTS: (18, 120)}
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One dated session of a workshop, with what a person needs to decide."""
+
+    id: int
+    workshop_id: int
+    titles: dict[str, str]
+    kind: WorkshopKind
+    audience: Audience
+    language: str
+    centre_id: int
+    starts_at: datetime
+    minutes: int
+    capacity: int
+    taken: int
+    status: str = "scheduled"
+    series_size: int = 1
+
+    @property
+    def free(self) -> int:
+        """Places left."""
+        return max(0, self.capacity - self.taken)
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it finishes."""
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+    def title(self, locale: str) -> str:
+        """The title in the person's language, else Serbian, English, or any given."""
+        base = "sr" if locale == "sr_Cyrl" else locale
+        for key in (base, "sr", "en"):
+            if self.titles.get(key):
+                return self.titles[key]
+        return next(iter(self.titles.values()), "")
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A place (or a waiting-list entry) for a person or their child in one session."""
+
+    id: int
+    session_id: int
+    user_id: int
+    status: str  # confirmed, waiting, cancelled
+    child_name: str | None = None
+    child_age: int | None = None
+    attended: bool | None = None

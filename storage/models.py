@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -211,3 +212,64 @@ class ReminderRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     answer: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class WorkshopRow(Base):
+    """A workshop or a weekly series of it: what, for whom, where."""
+
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class SessionRow(Base):
+    """One dated session of a workshop."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_centre_start", "centre_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+
+
+class BookingRow(Base):
+    """A place or a waiting-list entry: the person, or their child (first name and age only)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # One live place per person (or per child) in a session.
+        Index(
+            "uq_bookings_live",
+            "session_id",
+            "user_id",
+            "child_key",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_bookings_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    child_key: Mapped[str] = mapped_column(String(40), default="")
+    child_name: Mapped[str | None] = mapped_column(String(40))
+    child_age: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

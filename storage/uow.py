@@ -12,6 +12,7 @@ from handlers.ports import Conflict
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repositories import SqlCentres, SqlStates, SqlUpdates, SqlUsers
+from storage.workshops import SqlWorkshops
 
 
 class SqlUnitOfWork:
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     updates: SqlUpdates
     outbox: SqlOutbox
     reminders: SqlReminders
+    workshops: SqlWorkshops
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
         self.updates = SqlUpdates(self._session)
         self.outbox = SqlOutbox(self._session)
         self.reminders = SqlReminders(self._session)
+        self.workshops = SqlWorkshops(self._session)
         return self
 
     async def __aexit__(

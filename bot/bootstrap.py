@@ -57,6 +57,6 @@ async def build(
         clock,
         translator,
         default_locale=settings.default_locale,
-        policy=Policy(reminder_offsets=settings.reminder_deltas),
+        policy=Policy(reminder_offsets=settings.reminder_deltas, timezone=settings.timezone),
     )
     return App(settings, engine, uow, translator, clock, conversation)

@@ -1,4 +1,4 @@
-"""The `reintegrate-bot` command: run, chat, migrate, seed, grant, revoke, locales.
+"""The `reintegrate-bot` command: run, chat, migrate, seed, grant, revoke, import, locales.
 
 Only `run` may import a messenger library; everything else starts fast.
 """
@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
         g.add_argument("who", help="<platform>:<user id>, e.g. telegram:123456 or console:ana")
         g.add_argument("role")
+    imp = sub.add_parser("import", help="import a schedule from a .csv or .xlsx file")
+    imp.add_argument("what", choices=["workshops"], help="what the file holds")
+    imp.add_argument("file", metavar="FILE", help="see templates/workshops.csv for the columns")
     loc = sub.add_parser("locales", help="write compiled catalogs (.mo) and the generated sr_Cyrl")
     loc.add_argument("--update", action="store_true", help="re-extract strings, merge into .po")
     return p
@@ -192,6 +195,41 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.bootstrap import build
+    from bot.importer import ImportFailed, import_workshops, read_table
+    from storage.migrate import SchemaOutdated
+
+    # The file is read before the database is opened: a wrong file needs no database.
+    try:
+        table = read_table(Path(args.file))
+    except ImportFailed as exc:
+        print(exc, file=sys.stderr)  # one line: the file itself is wrong (type, encoding)
+        return 2
+    try:
+        app = await build(settings)
+    except SchemaOutdated as exc:
+        print(f"Cannot import: {exc}", file=sys.stderr)
+        return 1
+    try:
+        done = await import_workshops(app, table)
+    except ImportFailed as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(f"nothing imported: {_count(len(exc.errors), 'problem')}", file=sys.stderr)
+        return 2
+    finally:
+        await app.close()
+    print(f"imported {_count(done.workshops, 'workshop')}, {_count(done.sessions, 'session')}")
+    return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 async def _locales(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import update_catalogs, write_compiled
 
@@ -207,5 +245,6 @@ _VERBS = {
     "seed": _seed,
     "grant": _grant,
     "revoke": _grant,
+    "import": _import,
     "locales": _locales,
 }

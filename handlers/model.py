@@ -116,6 +116,7 @@ class Policy:
     """Programme rules the core applies, from the settings."""
 
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
+    timezone: str = "Europe/Belgrade"
 
 
 class WorkshopKind(StrEnum):
@@ -174,14 +175,6 @@ class Session:
     def ends_at(self) -> datetime:
         """When it finishes."""
         return self.starts_at + timedelta(minutes=self.minutes)
-
-    def title(self, locale: str) -> str:
-        """The title in the person's language, else Serbian, English, or any given."""
-        base = "sr" if locale == "sr_Cyrl" else locale
-        for key in (base, "sr", "en"):
-            if self.titles.get(key):
-                return self.titles[key]
-        return next(iter(self.titles.values()), "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,9 +67,22 @@ def word(msgid: str) -> dict[str, str]:
     return {"$word": msgid}
 
 
+def titles(values: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A title given in several languages: the recipient's, else Serbian, English, any."""
+    return {"$titles": dict(values)}
+
+
 def name(value: str) -> dict[str, str]:
     """A proper name (a centre, a street), in the recipient's script."""
     return {"$name": value}
+
+
+def pick_title(values: dict[str, str], locale: str) -> str:
+    """The title in `locale`, else Serbian, English or any; Cyrillic readers get Cyrillic."""
+    base = "sr" if locale == "sr_Cyrl" else locale
+    found = next((values[k] for k in (base, "sr", "en") if values.get(k)), "")
+    found = found or next(iter(values.values()), "")
+    return to_cyrillic(found) if locale == "sr_Cyrl" else found
 
 
 class UnknownMessage(Exception):
@@ -117,4 +130,6 @@ def _value(tr: Translator, locale: str, value: Any) -> Any:
             return tr.gettext(locale, raw)
         if kind == "$name":
             return to_cyrillic(raw) if locale == "sr_Cyrl" else raw
+        if kind == "$titles":
+            return pick_title(raw, locale)
     return value

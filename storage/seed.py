@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.db import session_factory
-from storage.models import CentreRow
+from storage.models import CentreRow, SessionRow, WorkshopRow
 
 WEEKDAYS_9_TO_5 = [[d, "09:00", "17:00"] for d in range(5)]
 
@@ -62,8 +64,75 @@ DEMO_CENTRES: list[dict[str, Any]] = [
 ]
 
 
-async def seed_demo(engine: AsyncEngine) -> int:
-    """Insert or refresh the demo centres; returns how many rows changed."""
+# (slugs or "*", kind, audience, weekday 0=Mon, local time, minutes, capacity, titles)
+DEMO_WORKSHOPS: list[tuple[str, str, str, int, str, int, int, dict[str, str]]] = [
+    ("*", "school", "children", 1, "16:00", 90, 12,
+     {"sr": "Podrška u učenju", "en": "School support", "de": "Lernhilfe",
+      "rom": "Ažutipe ande sikljovipe"}),
+    ("*", "school", "youth", 3, "16:00", 90, 12,
+     {"sr": "Pomoć za srednjoškolce", "en": "Homework help for teenagers",
+      "de": "Hausaufgabenhilfe für Jugendliche"}),
+    ("*", "psychosocial", "adults", 2, "10:00", 90, 10,
+     {"sr": "Grupa podrške za roditelje", "en": "Parents' support group",
+      "de": "Selbsthilfegruppe für Eltern"}),
+    ("novi-pazar,tutin,sjenica", "creative", "children", 5, "11:00", 120, 15,
+     {"sr": "Kreativna radionica", "en": "Creative workshop", "de": "Kreativwerkstatt"}),
+    ("pirot,krusevac", "sport", "youth", 4, "17:00", 60, 20,
+     {"sr": "Fudbal za mlade", "en": "Youth football", "de": "Fußball für Jugendliche"}),
+    ("novi-pazar,pirot", "business", "adults", 0, "12:00", 120, 8,
+     {"sr": "Kako pokrenuti mali biznis", "en": "Starting a small business",
+      "de": "Ein kleines Geschäft gründen"}),
+    ("krusevac,sjenica", "vocational", "adults", 0, "09:00", 180, 6,
+     {"sr": "Osnove krojenja i šivenja", "en": "Tailoring basics", "de": "Grundkurs Nähen"}),
+    ("*", "legal", "adults", 3, "11:00", 60, 20,
+     {"sr": "Dokumenta i prijava prebivališta", "en": "Documents and registering your address",
+      "de": "Dokumente und Anmeldung des Wohnsitzes"}),
+]  # fmt: skip
+DEMO_WEEKS = 3
+
+
+async def seed_demo(engine: AsyncEngine, *, now: datetime | None = None) -> int:
+    """Insert or refresh the demo centres, and a three-week programme once; rows changed."""
+    changed = await _seed_centres(engine)
+    async with session_factory(engine)() as session, session.begin():
+        if (await session.execute(select(WorkshopRow.id).limit(1))).first() is None:
+            changed += await _seed_programme(session, now or datetime.now(UTC))
+    return changed
+
+
+async def _seed_programme(session: AsyncSession, now: datetime) -> int:
+    """Weekly workshops at the centres for the next three weeks (dates relative to today)."""
+    tz = ZoneInfo("Europe/Belgrade")
+    centres = {r.slug: r.id for r in (await session.execute(select(CentreRow))).scalars()}
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    added = 0
+    for slugs, kind, audience, weekday, at, minutes, capacity, titles in DEMO_WORKSHOPS:
+        for slug in centres if slugs == "*" else slugs.split(","):
+            first = tomorrow + timedelta(days=(weekday - tomorrow.weekday()) % 7)
+            clock = time.fromisoformat(at)
+            workshop = WorkshopRow(
+                centre_id=centres[slug], titles=titles, kind=kind, audience=audience,
+                language="sr", created_at=now,
+            )  # fmt: skip
+            session.add(workshop)
+            await session.flush()
+            for week in range(DEMO_WEEKS):
+                starts = datetime.combine(first + timedelta(weeks=week), clock, tz)
+                session.add(
+                    SessionRow(
+                        workshop_id=workshop.id,
+                        centre_id=centres[slug],
+                        status="scheduled",
+                        starts_at=starts.astimezone(UTC),
+                        minutes=minutes,
+                        capacity=capacity,
+                    )
+                )
+                added += 1
+    return added
+
+
+async def _seed_centres(engine: AsyncEngine) -> int:
     changed = 0
     async with session_factory(engine)() as session, session.begin():
         existing = {r.slug: r for r in (await session.execute(select(CentreRow))).scalars()}

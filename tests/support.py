@@ -110,9 +110,10 @@ async def table_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]
 
 
 async def personal_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
-    """Rows of every table except public reference data (centres)."""
+    """Rows of every table except public information (centres, the workshop programme)."""
     rows = await table_rows(engine)
-    return {t: r for t, r in rows.items() if r and t != "centres"}
+    public = {"centres", "workshops", "sessions"}
+    return {t: r for t, r in rows.items() if r and t not in public}
 
 
 __all__ = ["FakeClock", "Person", "personal_rows", "select", "table_rows"]

@@ -1,6 +1,6 @@
 """One module per journey; `ALL` lists the flows the conversation routes to."""
 
-from handlers.flows import centres, common, menu, reminders, settings, start
+from handlers.flows import centres, common, menu, reminders, settings, start, workshops
 from handlers.router import Flow
 
 ALL: tuple[Flow, ...] = (
@@ -11,4 +11,5 @@ ALL: tuple[Flow, ...] = (
     centres.flow,
     settings.flow,
     reminders.flow,
+    workshops.flow,
 )

@@ -83,7 +83,7 @@ async def test_text_in_the_menu_gets_the_menu(person):
     p = await walk_to(person, "menu")
     await p.send("hello?")
     assert p.keys == ["common.not_understood"]
-    assert len(p.labels) == 6
+    assert len(p.labels) == 7
 
 
 async def test_text_from_a_stranger_offers_the_languages(person):
@@ -108,7 +108,7 @@ async def test_unknown_or_malformed_buttons_expire_politely(person, payload):
     p = await walk_to(person, "menu")
     await p.press_payload(payload)
     assert p.keys == ["common.expired"]
-    assert len(p.labels) == 6
+    assert len(p.labels) == 7
 
 
 async def test_members_buttons_pressed_by_a_stranger(person):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.model import Audience, WorkshopKind
+from handlers.notices import pick_title
 from handlers.ports import Conflict
 from tests.support import START
 
@@ -25,13 +26,16 @@ async def people(app, n):
     return ids
 
 
+LATER = START + timedelta(days=60)  # clear of the demo programme the fixtures seed
+
+
 async def session(app, capacity, *, weeks=1):
     async with app.uow() as uow:
         centre = (await uow.centres.all())[0]
         ids = await uow.workshops.create(
             centre_id=centre.id, titles={"sr": "Podrška u učenju", "en": "School support"},
             kind=WorkshopKind.SCHOOL, audience=Audience.CHILDREN, language="sr",
-            starts=[START + timedelta(days=1, weeks=w) for w in range(weeks)],
+            starts=[LATER + timedelta(days=1, weeks=w) for w in range(weeks)],
             minutes=90, capacity=capacity, now=START,
         )  # fmt: skip
         await uow.commit()
@@ -107,13 +111,40 @@ async def test_sessions_are_found_by_centre_kind_and_week_with_places_left(app):
         await uow.commit()
         centre = (await uow.centres.all())[0]
         found, total = await uow.workshops.find(
-            centre_id=centre.id, kind=WorkshopKind.SCHOOL, start=START,
-            end=START + timedelta(days=14), limit=5,
+            centre_id=centre.id, kind=WorkshopKind.SCHOOL, start=LATER,
+            end=LATER + timedelta(days=14), limit=5,
         )  # fmt: skip
         none, _ = await uow.workshops.find(
-            centre_id=centre.id, kind=WorkshopKind.SPORT, start=START,
-            end=START + timedelta(days=14), limit=5,
+            centre_id=centre.id, kind=WorkshopKind.SPORT, start=LATER,
+            end=LATER + timedelta(days=14), limit=5,
         )  # fmt: skip
     assert total == 2 and [s.free for s in found] == [2, 3]
-    assert found[0].title("de") == "Podrška u učenju" and found[0].title("en") == "School support"
+    assert pick_title(found[0].titles, "de") == "Podrška u učenju"
+    assert pick_title(found[0].titles, "sr_Cyrl") == "Подршка у учењу"
     assert found[0].series_size == 3 and none == []
+
+
+async def test_demo_seed_adds_a_lively_three_week_programme_once(engine):
+    from sqlalchemy import func, select
+
+    from storage.models import SessionRow
+    from storage.seed import seed_demo
+
+    async def programme():
+        async with engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(
+                        func.count(),
+                        func.count(func.distinct(SessionRow.centre_id)),
+                        func.min(SessionRow.starts_at),
+                        func.max(SessionRow.starts_at),
+                    )
+                )
+            ).one()
+
+    count, centres, first, last = await programme()
+    assert count >= 40 and centres == 5
+    assert await seed_demo(engine) == 0, "seeding again changes nothing"
+    assert (await programme())[0] == count
+    assert first is not None and last is not None

@@ -1,0 +1,390 @@
+"""Import a workshop schedule from a CSV or XLSX file (`reintegrate-bot import workshops FILE`).
+
+One row is one workshop, possibly repeating weekly. Reading, checking and storing are separate
+steps: the readers turn a file into a `Table` of text cells, `parse_rows` checks every row
+without I/O and collects every mistake, and `import_workshops` stores the plans in one unit of
+work only when the whole file is clean, so a file is imported completely or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from handlers.locales import LOCALES
+from handlers.model import Audience, WorkshopKind
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+
+TITLE_LOCALES: tuple[str, ...] = ("sr", "en", "de", "bs", "rom")
+TITLE_COLUMNS: tuple[str, ...] = tuple(f"title_{code}" for code in TITLE_LOCALES)
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "centre", "kind", "audience", "language", "date", "time", "minutes", "capacity",
+)  # fmt: skip
+OPTIONAL_COLUMNS: tuple[str, ...] = ("repeat_weekly_until",)
+COLUMNS: tuple[str, ...] = (
+    *REQUIRED_COLUMNS[:4], *TITLE_COLUMNS, *REQUIRED_COLUMNS[4:], *OPTIONAL_COLUMNS,
+)  # fmt: skip
+
+MINUTES = (15, 480)
+CAPACITY = (1, 500)
+# A longer weekly series is almost always a mistyped year (2037 for 2027).
+LONGEST_SERIES = timedelta(days=366)
+UNNAMED = ""  # where cells under no header end up, so a shifted row is noticed, not dropped
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_WHOLE = re.compile(r"[+-]?\d+")
+
+_Choice = TypeVar("_Choice", WorkshopKind, Audience)
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; `errors` says why, one line each."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A file's header (as written, lower-cased) and its rows; rows[i] is row i + 2."""
+
+    header: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopPlan:
+    """One checked row: a workshop and the UTC start of each of its sessions."""
+
+    row: int
+    centre: str
+    titles: dict[str, str]
+    kind: WorkshopKind
+    audience: Audience
+    language: str
+    starts: tuple[datetime, ...]
+    minutes: int
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import stored."""
+
+    workshops: int
+    sessions: int
+
+
+# -- reading ----------------------------------------------------------------------------------
+def cell_text(value: object) -> str:
+    """A cell as the text the checks expect: dates as YYYY-MM-DD, times as HH:MM, 90.0 as 90."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # Spreadsheets return date cells as midnight datetimes; a time part would be a mistake.
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return _time_text(value)
+    if isinstance(value, bool):  # before int: True is an int too
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _time_text(value: time) -> str:
+    # Spreadsheets keep a time as a fraction of a day, so 16:00 can come back as 15:59:59.999.
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    minutes = round(seconds / 60)
+    if abs(seconds - minutes * 60) < 1 and minutes < 24 * 60:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return value.isoformat()
+
+
+def _table(lines: Sequence[Sequence[object]]) -> Table:
+    """Header from the first line, one dict per following line; stray cells kept under ''."""
+    if not lines:
+        return Table(header=[])
+    header = [cell_text(c).lower() for c in lines[0]]
+    rows = []
+    for line in lines[1:]:
+        row = {name: "" for name in header if name}
+        for i, cell in enumerate(line):
+            text = cell_text(cell)
+            name = header[i] if i < len(header) else UNNAMED
+            if name:
+                row[name] = text
+            elif text:
+                row[UNNAMED] = text
+        rows.append(row)
+    return Table(header=header, rows=rows)
+
+
+def read_csv(path: Path) -> Table:
+    """A UTF-8 CSV file (with or without a BOM), comma- or semicolon-separated."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([f"{path}: not UTF-8 text; save it as 'CSV UTF-8'"]) from None
+    except OSError as exc:
+        raise ImportFailed([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    first = text.split("\n", 1)[0]
+    # Excel with Serbian or German settings separates with ';'; the header shows which is used.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        lines = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ImportFailed([f"{path}: not a readable CSV file ({exc})"]) from None
+    return _table(lines)
+
+
+def read_xlsx(path: Path) -> Table:
+    """The first sheet of an XLSX workbook; cells may be text, numbers, dates or times."""
+    from openpyxl import load_workbook  # only here: CSV imports and other verbs start faster
+
+    try:
+        # data_only: a formula's last computed value, as the person saw it in the sheet.
+        book = load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise ImportFailed([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
+        raise ImportFailed([f"{path}: not a readable XLSX workbook ({exc})"]) from None
+    try:
+        if not book.worksheets:
+            return Table(header=[])
+        # iter_rows starts at A1, so list positions are the sheet's own row numbers.
+        lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return _table(lines)
+
+
+READERS = {".csv": read_csv, ".xlsx": read_xlsx}
+
+
+def read_table(path: Path) -> Table:
+    """Read a .csv or .xlsx file by its extension."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ImportFailed(
+            [f"{path}: unsupported file type {path.suffix or '(none)'!r}; use .csv or .xlsx"]
+        )
+    return reader(path)
+
+
+# -- checking ---------------------------------------------------------------------------------
+def check_header(header: Sequence[str]) -> list[str]:
+    """Problems with the header row: missing, unknown or repeated columns."""
+    names = [h for h in header if h]
+    errors = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        errors.append(f"row 1: missing column(s): {', '.join(missing)}")
+    if not any(c in names for c in TITLE_COLUMNS):
+        errors.append(f"row 1: missing a title column (one of {', '.join(TITLE_COLUMNS)})")
+    # An unknown column is usually a misspelt one whose values would silently be ignored.
+    unknown = [h for h in dict.fromkeys(names) if h not in COLUMNS]
+    if unknown:
+        errors.append(
+            f"row 1: unknown column(s): {', '.join(unknown)} (columns are {', '.join(COLUMNS)})"
+        )
+    repeated = [h for h in dict.fromkeys(names) if names.count(h) > 1]
+    if repeated:
+        errors.append(f"row 1: column(s) given twice: {', '.join(repeated)}")
+    return errors
+
+
+def parse_rows(
+    rows: Sequence[Mapping[str, object]],
+    tz: tzinfo,
+    *,
+    header: Sequence[str] | None = None,
+    centres: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[WorkshopPlan], list[str]]:
+    """Check every row (rows[i] is spreadsheet row i + 2); the plans and every error found.
+
+    `header` defaults to the first row's keys; with `centres` (known slugs) an unknown centre
+    is an error, and with `now` so is a session that would already have started.
+    """
+    errors = check_header(list(header) if header is not None else list(rows[0]) if rows else [])
+    if errors:
+        return [], errors  # row by row, a missing column would only repeat itself
+    plans: list[WorkshopPlan] = []
+    for index, raw in enumerate(rows):
+        number = index + 2
+        cells = {str(k).strip().lower(): cell_text(v) for k, v in raw.items()}
+        if not any(cells.values()):
+            continue  # blank lines between blocks of a schedule are harmless
+        plan, problems = _parse_row(number, cells, tz, centres, now)
+        errors.extend(f"row {number}: {p}" for p in problems)
+        if plan is not None:
+            plans.append(plan)
+    if not plans and not errors:
+        errors.append("no workshops found under the header")
+    return plans, errors
+
+
+def _parse_row(
+    number: int,
+    cells: dict[str, str],
+    tz: tzinfo,
+    centres: Collection[str] | None,
+    now: datetime | None,
+) -> tuple[WorkshopPlan | None, list[str]]:
+    """One row's plan, or the reasons it has none (all of them, so one pass fixes the row)."""
+    problems: list[str] = []
+    if cells.get(UNNAMED):
+        problems.append(f"a value {cells[UNNAMED]!r} stands in a column with no header")
+
+    centre = cells.get("centre", "").lower()
+    if not centre:
+        problems.append("centre is empty")
+    elif centres is not None and centre not in centres:
+        problems.append(f"unknown centre {centre!r} (known: {', '.join(sorted(centres))})")
+
+    kind = _choice(cells.get("kind", ""), WorkshopKind, "kind", problems)
+    audience = _choice(cells.get("audience", ""), Audience, "audience", problems)
+
+    language = _locale(cells.get("language", ""))
+    if language is None:
+        problems.append(
+            f"language must be one of {', '.join(LOCALES)} (got {cells.get('language', '')!r})"
+        )
+
+    titles = {code: cells[f"title_{code}"] for code in TITLE_LOCALES if cells.get(f"title_{code}")}
+    if not titles:
+        problems.append(f"no title: fill in at least one of {', '.join(TITLE_COLUMNS)}")
+
+    first = _date(cells.get("date", ""), "date", problems)
+    at = _time(cells.get("time", ""), problems)
+    minutes = _whole(cells.get("minutes", ""), "minutes", MINUTES, problems)
+    capacity = _whole(cells.get("capacity", ""), "capacity", CAPACITY, problems)
+
+    last = first
+    if cells.get("repeat_weekly_until"):
+        until = _date(cells["repeat_weekly_until"], "repeat_weekly_until", problems)
+        if until is not None and first is not None:
+            if until < first:
+                problems.append(f"repeat_weekly_until {until} is before date {first}")
+            elif until - first > LONGEST_SERIES:
+                problems.append(
+                    f"repeat_weekly_until {until} is more than a year after date {first}"
+                )
+            else:
+                last = until
+
+    starts: list[datetime] = []
+    if first is not None and last is not None and at is not None:
+        day = first
+        while day <= last:
+            start = _utc(day, at, tz)
+            if start is None:
+                problems.append(
+                    f"{at:%H:%M} on {day} is skipped or repeated when the clocks change "
+                    f"in {tz}; choose another time"
+                )
+                break
+            starts.append(start)
+            day += timedelta(days=7)
+        if starts and now is not None and starts[0] < now:
+            problems.append(f"date {first} {at:%H:%M} is in the past")
+
+    if problems:
+        return None, problems
+    assert kind is not None and audience is not None and language is not None
+    assert minutes is not None and capacity is not None
+    plan = WorkshopPlan(
+        row=number, centre=centre, titles=titles, kind=kind, audience=audience,
+        language=language, starts=tuple(starts), minutes=minutes, capacity=capacity,
+    )  # fmt: skip
+    return plan, []
+
+
+def _choice(value: str, enum: type[_Choice], name: str, problems: list[str]) -> _Choice | None:
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        problems.append(f"{name} must be one of {allowed} (got {value!r})")
+        return None
+
+
+def _locale(value: str) -> str | None:
+    # Codes are matched without regard to case or '-' vs '_', as people type sr-cyrl too.
+    wanted = value.strip().replace("-", "_").lower()
+    return next((code for code in LOCALES if code.lower() == wanted), None)
+
+
+def _date(value: str, name: str, problems: list[str]) -> date | None:
+    # Only YYYY-MM-DD: 03.04.2027 and 04/03/2027 mean different days in different countries.
+    if _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(f"{name} must be a date as YYYY-MM-DD (got {value!r})")
+    return None
+
+
+def _time(value: str, problems: list[str]) -> time | None:
+    match = _TIME.fullmatch(value)
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return time(int(match[1]), int(match[2]))
+    problems.append(f"time must be a local time as HH:MM (got {value!r})")
+    return None
+
+
+def _whole(value: str, name: str, bounds: tuple[int, int], problems: list[str]) -> int | None:
+    low, high = bounds
+    if _WHOLE.fullmatch(value) and low <= int(value) <= high:
+        return int(value)
+    problems.append(f"{name} must be a whole number from {low} to {high} (got {value!r})")
+    return None
+
+
+def _utc(day: date, at: time, tz: tzinfo) -> datetime | None:
+    """The UTC instant of a local wall-clock time, or None if the clocks skip or repeat it."""
+    # Each session gets its own local datetime, so a series keeps its local hour when summer
+    # time begins or ends; adding 7-day timedeltas to a UTC instant would shift it by an hour.
+    local = datetime.combine(day, at, tzinfo=tz)
+    if local.utcoffset() != local.replace(fold=1).utcoffset():
+        return None
+    return local.astimezone(UTC)
+
+
+# -- storing ----------------------------------------------------------------------------------
+async def import_workshops(app: App, table: Table) -> Imported:
+    """Check a table against the known centres and store it in one transaction, or raise."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(app.settings.timezone)
+    now = app.clock.now()
+    async with app.uow() as uow:
+        slugs = {c.slug: c.id for c in await uow.centres.all()}
+        plans, errors = parse_rows(table.rows, tz, header=table.header, centres=slugs, now=now)
+        if errors:
+            raise ImportFailed(errors)
+        sessions = 0
+        for plan in plans:
+            ids = await uow.workshops.create(
+                centre_id=slugs[plan.centre], titles=plan.titles, kind=plan.kind,
+                audience=plan.audience, language=plan.language, starts=plan.starts,
+                minutes=plan.minutes, capacity=plan.capacity, now=now,
+            )  # fmt: skip
+            sessions += len(ids)
+        await uow.commit()
+    return Imported(workshops=len(plans), sessions=sessions)

@@ -1,0 +1,447 @@
+"""Workshops for participants: find one, sign up yourself or a child, waiting list, my bookings.
+
+Payloads stay under 64 bytes by carrying ids only: `ws:k:<centre>` (kinds),
+`ws:l:<centre>:<kind>:<week>:<page>` (list), `ws:s:<session>` (details),
+`ws:me:<session>[:all]`, `ws:ch:<session>[:all]`, `ws:mine`, `ws:b:<booking>`,
+`ws:x:<booking>` (asks), `ws:xx:<booking>` (cancels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.calendar import session_ics
+from handlers.context import Context, rows_of
+from handlers.flows.menu import main_menu, menu_button
+from handlers.messages import Button, Location
+from handlers.model import Audience, Booking, Centre, Session, User, WorkshopKind
+from handlers.notices import pick_title
+from handlers.router import Flow, Reply, Stale
+from handlers.rules import workshops as rules
+from handlers.rules.events import cancels
+from handlers.texts import N_, T
+
+flow = Flow("ws")
+PAGE = 5
+
+KIND_NAMES = {
+    WorkshopKind.SCHOOL: N_("School support"),
+    WorkshopKind.PSYCHOSOCIAL: N_("Psychosocial support"),
+    WorkshopKind.CREATIVE: N_("Creative"),
+    WorkshopKind.SPORT: N_("Sport"),
+    WorkshopKind.BUSINESS: N_("Business training"),
+    WorkshopKind.VOCATIONAL: N_("Vocational training"),
+    WorkshopKind.LEGAL: N_("Legal information"),
+    WorkshopKind.COMMUNITY: N_("Community event"),
+}
+AUDIENCE_NAMES = {
+    Audience.CHILDREN: N_("children 6–10"),
+    Audience.YOUTH: N_("young people 11–18"),
+    Audience.ADULTS: N_("adults"),
+}
+
+PICK_CENTRE = T("ws.centre", "Workshops: which centre?")
+PICK_KIND = T("ws.kind", "Workshops at {centre}. What kind?")
+PICK_WEEK = T("ws.week", "When?")
+LIST = T("ws.list", "{kind} at {centre}, {week}. Choose one to see more:")
+EMPTY = T("ws.empty", "There are no workshops of this kind at {centre} {week}. Try another week.")
+DETAILS = T(
+    "ws.details",
+    "{title}\n\nWhen: {when} ({minutes} min)\nWhere: {centre}, {address}\nFor: {audience}\n"
+    "Language: {language}\nFree places: {free} of {capacity}",
+)
+SERIES = T("ws.series", "This workshop repeats: {count} sessions from this one on.")
+SIGNED_UP = T(
+    "ws.signed_up",
+    "You have a place: {title}, {when}, at {centre}. "
+    "I will remind you before it starts. Add it to your calendar with the file below.",
+)
+SIGNED_UP_CHILD = T(
+    "ws.signed_up_child",
+    "{child} has a place: {title}, {when}, at {centre}. "
+    "I will remind you before it starts. Add it to your calendar with the file below.",
+)
+SIGNED_UP_SERIES = T(
+    "ws.signed_up_series",
+    "Done: {places} sessions of {title}, the first on {when}. I will remind you before each one.",
+)
+WAITING = T(
+    "ws.waiting",
+    "It is full, so you are on the waiting list (number {position}). "
+    "If a place frees up it is yours and I will tell you.",
+)
+ALREADY = T("ws.already", "You already have a place (or a waiting-list spot) in this session.")
+CHILD_NAME = T("ws.child_name", "What is your child's first name? (Only the first name, please.)")
+CHILD_AGE = T("ws.child_age", "How old is {child}? Please write a number.")
+BAD_NAME = T("ws.bad_name", "Please write only the first name, with letters (up to 30).")
+BAD_AGE = T("ws.bad_age", "Please write the age as a number, for example 8.")
+WRONG_AGE = T(
+    "ws.wrong_age",
+    "This workshop is for {audience}, so it does not fit a child of {age}. "
+    "Have a look at the other workshops.",
+)
+NOT_FOR_YOU = T("ws.not_for_you", "This workshop is for {audience}. You can sign up a child.")
+MINE = T("ws.mine", "Your upcoming workshops. Choose one to see it or cancel it:")
+MINE_EMPTY = T("ws.mine_empty", "You have no upcoming workshops.")
+BOOKING = T("ws.booking", "{title}\n{when}, at {centre}\n{status}")
+CANCEL_ASK = T("ws.cancel_ask", "Cancel your place in {title} on {when}?")
+CANCELLED = T("ws.cancelled", "Cancelled. Thank you for letting the place go to someone else.")
+PIN = T("ws.pin", "{centre} on the map")
+
+STATUS_NAMES = {"confirmed": N_("You have a place."), "waiting": N_("You are on the waiting list.")}
+WEEKS = (N_("this week"), N_("next week"))
+
+
+# -- finding -------------------------------------------------------------------------------------
+@flow.on_button("home")
+async def home(ctx: Context) -> Reply:
+    """Main menu → Workshops: at my centre, or choose one first."""
+    ctx.clear_state()
+    user = _user(ctx)
+    if user.centre_id is not None:
+        return await kinds(ctx, str(user.centre_id))
+    return await centres(ctx)
+
+
+@flow.on_button("c")
+async def centres(ctx: Context) -> Reply:
+    """Choose a centre."""
+    buttons = [ctx.button(ctx.centre_name(c), f"ws:k:{c.id}") for c in await ctx.uow.centres.all()]
+    return ctx.reply(PICK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
+
+
+@flow.on_button("k")
+async def kinds(ctx: Context, centre_id: str) -> Reply:
+    """Choose a kind of workshop (or all) at a centre."""
+    centre = await _centre(ctx, centre_id)
+    buttons = [ctx.button(label, f"ws:w:{centre.id}:{k.value}") for k, label in KIND_NAMES.items()]
+    return ctx.reply(
+        PICK_KIND,
+        [
+            *rows_of(buttons),
+            [ctx.button(N_("All kinds"), f"ws:w:{centre.id}:all")],
+            [ctx.button(N_("Another centre"), "ws:c", icon="📍"), *menu_button(ctx)],
+        ],
+        replace=True,
+        centre=ctx.centre_name(centre),
+    )
+
+
+@flow.on_button("w")
+async def week(ctx: Context, centre_id: str, kind: str) -> Reply:
+    """This week or next week."""
+    centre = await _centre(ctx, centre_id)
+    _kind(kind)
+    buttons = [ctx.button(label, f"ws:l:{centre.id}:{kind}:{i}:0") for i, label in enumerate(WEEKS)]
+    return ctx.reply(PICK_WEEK, [buttons, menu_button(ctx)], replace=True)
+
+
+@flow.on_button("l")
+async def listing(ctx: Context, centre_id: str, kind: str, week_no: str, page: str) -> Reply:
+    """A page of sessions: day, time, title, free places."""
+    centre = await _centre(ctx, centre_id)
+    wanted = _kind(kind)
+    if week_no not in ("0", "1") or not page.isdigit():
+        raise Stale
+    start, end = _week(ctx, int(week_no))
+    found, total = await ctx.uow.workshops.find(
+        centre_id=centre.id, kind=wanted, start=start, end=end,
+        limit=PAGE, offset=int(page) * PAGE,
+    )  # fmt: skip
+    params: dict[str, Any] = {
+        "kind": ctx._(KIND_NAMES[wanted]) if wanted else ctx._(N_("Workshops")),
+        "centre": ctx.centre_name(centre),
+        "week": ctx._(WEEKS[int(week_no)]),
+    }
+    back = [ctx.button(N_("Back"), f"ws:w:{centre.id}:{kind}", icon="◀️"), *menu_button(ctx)]
+    if not found:
+        return ctx.reply(EMPTY, [back], replace=True, **params)
+    rows = [[ctx_button_for(ctx, s)] for s in found]
+    more = []
+    if int(page) > 0:
+        more.append(ctx.button(N_("Earlier"), f"ws:l:{centre.id}:{kind}:{week_no}:{int(page) - 1}"))
+    if (int(page) + 1) * PAGE < total:
+        more.append(ctx.button(N_("More"), f"ws:l:{centre.id}:{kind}:{week_no}:{int(page) + 1}"))
+    return ctx.reply(LIST, [*rows, more, back], replace=True, **params)
+
+
+def ctx_button_for(ctx: Context, session: Session) -> Button:
+    """One session as a list button: `Tue 16:00 · School support · 3 free`."""
+    local = session.starts_at.astimezone(ZoneInfo(ctx.policy.timezone))
+    day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
+    free = ctx._(N_("full")) if session.free == 0 else f"{session.free} {ctx._(N_('free'))}"
+    label = f"{day} {local:%H:%M} · {pick_title(session.titles, ctx.locale)} · {free}"
+    return Button(label[:120], f"ws:s:{session.id}")
+
+
+@flow.on_button("s")
+async def details(ctx: Context, session_id: str) -> Reply:
+    """Everything about one session, and the ways to sign up."""
+    session = await _session(ctx, session_id)
+    centre = await _centre(ctx, str(session.centre_id))
+    sid = session.id
+    label = N_("Sign me up") if session.free else N_("Put me on the waiting list")
+    buttons: list[list[Button]] = []
+    if session.audience is not Audience.CHILDREN:
+        buttons.append([ctx.button(label, f"ws:me:{sid}", icon="✅")])
+    if session.audience is not Audience.ADULTS:
+        buttons.append([ctx.button(N_("Sign up my child"), f"ws:ch:{sid}", icon="🧒")])
+    extra = ""
+    if session.series_size > 1:
+        extra = "\n\n" + ctx.t(SERIES, count=session.series_size)
+        if session.audience is not Audience.CHILDREN:
+            buttons.append([ctx.button(N_("Sign me up for all"), f"ws:me:{sid}:all", icon="🔁")])
+        if session.audience is not Audience.ADULTS:
+            buttons.append(
+                [ctx.button(N_("Sign up my child for all"), f"ws:ch:{sid}:all", icon="🔁")]
+            )
+    buttons.append(
+        [ctx.button(N_("Back"), f"ws:w:{centre.id}:{session.kind.value}", icon="◀️"),
+         *menu_button(ctx)]
+    )  # fmt: skip
+    out = ctx.reply(DETAILS, buttons, replace=True, **_details_params(ctx, session, centre))
+    return replace(out, text=out.text + extra)
+
+
+def _details_params(ctx: Context, session: Session, centre: Centre) -> dict[str, Any]:
+    return {
+        "title": pick_title(session.titles, ctx.locale),
+        "when": ctx.tr.format_datetime(ctx.locale, session.starts_at),
+        "minutes": session.minutes,
+        "centre": ctx.centre_name(centre),
+        "address": ctx.local_name(centre.address),
+        "audience": ctx._(AUDIENCE_NAMES[session.audience]),
+        "language": ctx.language_name(session.language) if session.language else "",
+        "free": session.free,
+        "capacity": session.capacity,
+    }
+
+
+# -- signing up ----------------------------------------------------------------------------------
+@flow.on_button("me")
+async def sign_me_up(ctx: Context, session_id: str, scope: str = "") -> Reply:
+    """A place for the person themselves (one session or the whole series)."""
+    session = await _session(ctx, session_id)
+    if session.audience is Audience.CHILDREN:
+        return ctx.reply(
+            NOT_FOR_YOU, [menu_button(ctx)], audience=ctx._(AUDIENCE_NAMES[session.audience])
+        )
+    return await _book(ctx, session, None, None, whole=scope == "all")
+
+
+@flow.on_button("ch")
+async def sign_up_child(ctx: Context, session_id: str, scope: str = "") -> Reply:
+    """A place for a child: ask the first name, then the age."""
+    session = await _session(ctx, session_id)
+    if session.audience is Audience.ADULTS:
+        raise Stale
+    ctx.set_state("ws.child_name", session=session.id, all=scope == "all")
+    return ctx.reply(CHILD_NAME, [menu_button(ctx)])
+
+
+@flow.on_state("ws.child_name")
+async def child_name(ctx: Context) -> Reply:
+    """The child's first name (letters only, short: it is personal data)."""
+    name = " ".join(ctx.incoming.text.split())
+    if not name or len(name) > 30 or not all(ch.isalpha() or ch in " -'" for ch in name):
+        return ctx.reply(BAD_NAME, [menu_button(ctx)])
+    ctx.set_state("ws.child_age", **ctx.state.data, child=name)
+    return ctx.reply(CHILD_AGE, [menu_button(ctx)], child=name)
+
+
+@flow.on_state("ws.child_age")
+async def child_age(ctx: Context) -> Reply:
+    """The child's age, checked against the workshop's audience."""
+    text = ctx.incoming.text.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 18:
+        return ctx.reply(BAD_AGE, [menu_button(ctx)])
+    data = ctx.state.data
+    session = await _session(ctx, str(data.get("session", "")))
+    age = int(text)
+    if not session.audience.fits(age):
+        ctx.clear_state()
+        return ctx.reply(
+            WRONG_AGE, [[ctx.button(N_("Workshops"), "ws:home", icon="📅")], menu_button(ctx)],
+            audience=ctx._(AUDIENCE_NAMES[session.audience]), age=age,
+        )  # fmt: skip
+    ctx.clear_state()
+    return await _book(ctx, session, str(data["child"]), age, whole=bool(data.get("all")))
+
+
+async def _book(
+    ctx: Context, session: Session, child: str | None, age: int | None, *, whole: bool
+) -> Reply:
+    user = _user(ctx)
+    now = ctx.clock.now()
+    if session.starts_at <= now:
+        raise Stale
+    centre = await _centre(ctx, str(session.centre_id))
+    sessions = await ctx.uow.workshops.series(session.id, now) if whole else [session]
+    booked: list[tuple[Booking, Session]] = []
+    for s in sessions:
+        if await ctx.uow.workshops.live_booking(s.id, user.id, child) is not None:
+            if not whole:
+                return ctx.reply(ALREADY, [_mine_row(ctx)])
+            continue
+        # A double tap raises Conflict here: the conversation retries and finds the first one.
+        booking = await ctx.uow.workshops.book(s.id, user.id, now, child_name=child, child_age=age)
+        booked.append((booking, s))
+        if booking.status == "confirmed":
+            await rules.plan_reminders(ctx.uow, ctx.policy, booking, s, centre.name, now)
+    if not booked:
+        return ctx.reply(ALREADY, [_mine_row(ctx)])
+    first_booking, first = booked[0]
+    if first_booking.status == "waiting" and not whole:
+        position = len(await ctx.uow.workshops.people(first.id, "waiting"))
+        return ctx.reply(WAITING, [_mine_row(ctx)], position=position)
+    title = pick_title(first.titles, ctx.locale)
+    when = ctx.tr.format_datetime(ctx.locale, first.starts_at)
+    calendar = session_ics(
+        uid=f"booking-{first_booking.id}@reintegrate", title=title, starts_at=first.starts_at,
+        ends_at=first.ends_at, location=f"{centre.name}, {centre.address}",
+        timezone=ctx.policy.timezone, now=now,
+    )  # fmt: skip
+    if whole:
+        places = sum(b.status == "confirmed" for b, _ in booked)
+        text = ctx.reply(SIGNED_UP_SERIES, [_mine_row(ctx)], places=places, title=title, when=when)
+    elif child:
+        text = ctx.reply(
+            SIGNED_UP_CHILD, [_mine_row(ctx)], document=calendar,
+            child=child, title=title, when=when, centre=ctx.centre_name(centre),
+        )  # fmt: skip
+    else:
+        text = ctx.reply(
+            SIGNED_UP, [_mine_row(ctx)], document=calendar,
+            title=title, when=when, centre=ctx.centre_name(centre),
+        )  # fmt: skip
+    pin = ctx.reply(
+        PIN,
+        location=Location(centre.latitude, centre.longitude, ctx.centre_name(centre),
+                          ctx.local_name(centre.address)),
+        centre=ctx.centre_name(centre),
+    )  # fmt: skip
+    return [text, pin]
+
+
+# -- my bookings ---------------------------------------------------------------------------------
+@flow.on_button("mine")
+async def mine(ctx: Context) -> Reply:
+    """My upcoming workshops (places and waiting-list spots)."""
+    user = _user(ctx)
+    found = await ctx.uow.workshops.mine(user.id, ctx.clock.now())
+    if not found:
+        return main_menu(ctx, MINE_EMPTY, replace=True)
+    rows = []
+    for booking, session in found:
+        label = ctx_button_for(ctx, session).label.rsplit(" · ", 1)[0]
+        if booking.child_name:
+            label = f"{label} ({booking.child_name})"
+        if booking.status == "waiting":
+            label = f"⏳ {label}"
+        rows.append([Button(label[:120], f"ws:b:{booking.id}")])
+    return ctx.reply(MINE, [*rows, menu_button(ctx)], replace=True)
+
+
+@flow.on_button("b")
+async def booking(ctx: Context, booking_id: str) -> Reply:
+    """One of my bookings, with a way to cancel it."""
+    booking, session = await _own_booking(ctx, booking_id)
+    centre = await _centre(ctx, str(session.centre_id))
+    title = pick_title(session.titles, ctx.locale)
+    if booking.child_name:
+        title = f"{title} ({booking.child_name})"
+    return ctx.reply(
+        BOOKING,
+        [[ctx.button(N_("Cancel my place"), f"ws:x:{booking.id}", icon="❌")],
+         [ctx.button(N_("Back"), "ws:mine", icon="◀️"), *menu_button(ctx)]],
+        replace=True, title=title, when=ctx.tr.format_datetime(ctx.locale, session.starts_at),
+        centre=ctx.centre_name(centre), status=ctx._(STATUS_NAMES[booking.status]),
+    )  # fmt: skip
+
+
+@flow.on_button("x")
+async def ask_cancel(ctx: Context, booking_id: str) -> Reply:
+    """Are you sure? (Also the "give it back" button on a freed-place notice.)"""
+    booking, session = await _own_booking(ctx, booking_id)
+    return ctx.reply(
+        CANCEL_ASK,
+        [[ctx.button(N_("Yes, cancel"), f"ws:xx:{booking.id}", icon="❌")],
+         [ctx.button(N_("No, keep it"), "ws:mine", icon="✅")]],
+        title=pick_title(session.titles, ctx.locale),
+        when=ctx.tr.format_datetime(ctx.locale, session.starts_at),
+    )  # fmt: skip
+
+
+@flow.on_button("xx")
+async def cancel(ctx: Context, booking_id: str) -> Reply:
+    """Cancel for real: the place goes to the first on the waiting list."""
+    booking, session = await _own_booking(ctx, booking_id)
+    centre = await _centre(ctx, str(session.centre_id))
+    await rules.cancel_booking(ctx.uow, ctx.policy, booking, session, centre.name, ctx.clock.now())
+    return main_menu(ctx, CANCELLED, replace=True)
+
+
+@cancels("ws")
+async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
+    """'I can't come' on a workshop reminder: the place is given back at once."""
+    return await cancel(ctx, ref.split(":", 1)[1])
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _user(ctx: Context) -> User:
+    if ctx.user is None:
+        raise Stale
+    return ctx.user
+
+
+def _mine_row(ctx: Context) -> list[Button]:
+    return [ctx.button(N_("My bookings"), "ws:mine", icon="📌"), *menu_button(ctx)]
+
+
+def _kind(value: str) -> WorkshopKind | None:
+    if value == "all":
+        return None
+    try:
+        return WorkshopKind(value)
+    except ValueError:
+        raise Stale from None
+
+
+async def _centre(ctx: Context, centre_id: str) -> Centre:
+    centre = await ctx.uow.centres.get(int(centre_id)) if centre_id.isdigit() else None
+    if centre is None:
+        raise Stale
+    return centre
+
+
+async def _session(ctx: Context, session_id: str) -> Session:
+    session = await ctx.uow.workshops.session(int(session_id)) if session_id.isdigit() else None
+    if session is None or session.status != "scheduled":
+        raise Stale
+    return session
+
+
+async def _own_booking(ctx: Context, booking_id: str) -> tuple[Booking, Session]:
+    user = _user(ctx)
+    booking = await ctx.uow.workshops.booking(int(booking_id)) if booking_id.isdigit() else None
+    if booking is None or booking.user_id != user.id or booking.status == "cancelled":
+        raise Stale
+    session = await ctx.uow.workshops.session(booking.session_id)
+    if session is None or session.starts_at <= ctx.clock.now():
+        raise Stale
+    return booking, session
+
+
+def _week(ctx: Context, offset: int) -> tuple[datetime, datetime]:
+    """This week (from now to Sunday night) or next week (Monday to Sunday), local time."""
+    tz = ZoneInfo(ctx.policy.timezone)
+    now = ctx.clock.now()
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    start_day = monday + timedelta(weeks=offset)
+    start = datetime.combine(start_day, time(0), tz)
+    end = datetime.combine(start_day + timedelta(days=7), time(0), tz)
+    return (max(start, now) if offset == 0 else start), end

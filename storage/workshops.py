@@ -317,6 +317,16 @@ class SqlWorkshops:
             promoted.append(booking)
         return promoted
 
+    async def move(self, session_id: int, starts_at: datetime) -> Session:
+        """Give a session a new start time; places are kept."""
+        await self._s.execute(
+            update(SessionRow).where(SessionRow.id == session_id).values(starts_at=starts_at)
+        )
+        self._s.expire_all()
+        moved = await self.session(session_id)
+        assert moved is not None
+        return moved
+
     async def cancel_session(self, session_id: int, now: datetime) -> list[Booking]:
         """Call a session off; the live bookings it had (to tell those people)."""
         await self._lock(session_id)

@@ -1,6 +1,15 @@
 """One module per journey; `ALL` lists the flows the conversation routes to."""
 
-from handlers.flows import centres, common, menu, reminders, settings, start, workshops
+from handlers.flows import (
+    centres,
+    common,
+    coordinate,
+    menu,
+    reminders,
+    settings,
+    start,
+    workshops,
+)
 from handlers.router import Flow
 
 ALL: tuple[Flow, ...] = (
@@ -12,4 +21,5 @@ ALL: tuple[Flow, ...] = (
     settings.flow,
     reminders.flow,
     workshops.flow,
+    coordinate.flow,
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from handlers.context import Context
 from handlers.messages import Button, Outgoing
+from handlers.model import Role
 from handlers.router import Flow
 from handlers.texts import N_, T, Text
 
@@ -33,6 +34,8 @@ def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **param
     """The main menu under a message (by default the menu's own question)."""
     buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in ENTRIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if ctx.user is not None and ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
+        rows.append([ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂")])
     return ctx.reply(text, rows, replace=replace, **params)
 
 

@@ -14,6 +14,7 @@ from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
 from handlers.router import Flow, Stale
+from handlers.rules import workshops as workshop_rules
 from handlers.texts import N_, T, Text
 
 flow = Flow("set")
@@ -191,7 +192,14 @@ async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoin
         or ctx.state.data.get("token") != token
     ):
         raise Stale(answer)
-    await ctx.uow.users.delete(_user(ctx).id)
+    user = _user(ctx)
+    now = ctx.clock.now()
+    # Places are given back the normal way first, so the next person waiting gets them.
+    for booking, session in await ctx.uow.workshops.mine(user.id, now):
+        centre = await ctx.uow.centres.get(session.centre_id)
+        where = centre.name if centre else ""
+        await workshop_rules.cancel_booking(ctx.uow, ctx.policy, booking, session, where, now)
+    await ctx.uow.users.delete(user.id)
     ctx.user = None
     ctx.state_changed = False  # nothing to save: the state went with the person
     return ctx.reply(DELETED, [[ctx.button(N_("Start"), "start:begin", icon="▶️")]], replace=True)

@@ -87,3 +87,21 @@ async def cancel_session(uow: UnitOfWork, session: Session, centre: str, now: da
             booking.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
         )
     return len(people)
+
+
+async def session_moved(
+    uow: UnitOfWork, policy: Policy, session: Session, centre: str, now: datetime
+) -> int:
+    """A session has a new time: reminders follow it, and everyone with a place is told."""
+    people = await uow.workshops.people(session.id)
+    for booking in people:
+        await reminders.cancel(uow, ref=ref(booking), now=now)
+        await plan_reminders(uow, policy, booking, session, centre, now)
+        notice = Notice.of(
+            SESSION_MOVED,
+            what=titles(session.titles), when=when(session.starts_at), where=name(centre),
+        )  # fmt: skip
+        await uow.outbox.enqueue(
+            booking.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
+        )
+    return len(people)

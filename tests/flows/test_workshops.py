@@ -194,3 +194,21 @@ def test_calendar_times_across_the_end_of_summer_time():
         assert event.decoded("dtstart").astimezone(ZoneInfo("UTC")).hour == utc_hour
         assert event.decoded("dtstart").hour == 16
         assert b"BEGIN:VTIMEZONE" in doc.content
+
+
+async def test_deleting_my_data_gives_my_place_to_the_next_in_line(app, person):
+    await programme(app, capacity=1)
+    ana, ben = await joined(person, "ana"), await joined(person, "ben")
+    await browse(ana)
+    await ana.press("Sign me up")
+    await browse(ben)
+    await ben.press("Put me on the waiting list")
+    await ana.send("/menu")
+    await ana.press("Settings")
+    await ana.press("Delete my data")
+    await ana.press("Yes, delete my data")
+    rec = Recorder()
+    await tick(app, worker(app, rec))
+    assert [o.key for o in rec.to("ben")] == ["ws.place_freed"]
+    async with session_factory(app.engine)() as s:
+        assert len((await s.execute(select(BookingRow))).all()) == 1, "ana's rows are gone"

@@ -135,7 +135,10 @@ async def week(ctx: Context, centre_id: str, kind: str) -> Reply:
     """This week or next week."""
     centre = await _centre(ctx, centre_id)
     _kind(kind)
-    buttons = [ctx.button(label, f"ws:l:{centre.id}:{kind}:{i}:0") for i, label in enumerate(WEEKS)]
+    buttons = [
+        Button(_capitalised(ctx._(label)), f"ws:l:{centre.id}:{kind}:{i}:0")
+        for i, label in enumerate(WEEKS)
+    ]
     return ctx.reply(PICK_WEEK, [buttons, menu_button(ctx)], replace=True)
 
 
@@ -391,6 +394,11 @@ async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _capitalised(text: str) -> str:
+    """`this week` as a button reads `This week` (the phrase is also used mid-sentence)."""
+    return text[:1].upper() + text[1:]
+
+
 def _user(ctx: Context) -> User:
     if ctx.user is None:
         raise Stale

@@ -45,7 +45,7 @@ async def browse(p, title="Computer basics"):
     await p.send("/menu")
     await p.press("Workshops")
     await p.press("All kinds")
-    await p.press("this week")
+    await p.press("This week")
     await p.press(next(label for label in p.labels if title in label))
 
 
@@ -55,7 +55,7 @@ async def test_find_and_sign_up_with_calendar_file_pin_and_reminders(app, person
     await ana.press("Workshops")
     assert ana.keys == ["ws.kind"] and "Pirot" in ana.last.text
     await ana.press("All kinds")
-    await ana.press("this week")
+    await ana.press("This week")
     assert ana.keys == ["ws.list"]
     assert any(label.startswith("Tue 16:00 · Computer basics · 5 free") for label in ana.labels)
     await ana.press(next(label for label in ana.labels if "Computer basics" in label))

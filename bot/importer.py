@@ -40,7 +40,7 @@ UNNAMED = ""  # where cells under no header end up, so a shifted row is noticed,
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_WHOLE = re.compile(r"[+-]?\d+")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,6}")
 
 _Choice = TypeVar("_Choice", WorkshopKind, Audience)
 
@@ -268,6 +268,9 @@ def _parse_row(
     titles = {code: cells[f"title_{code}"] for code in TITLE_LOCALES if cells.get(f"title_{code}")}
     if not titles:
         problems.append(f"no title: fill in at least one of {', '.join(TITLE_COLUMNS)}")
+    for code, title in titles.items():
+        if len(title) > 80:
+            problems.append(f"title_{code} is longer than 80 characters")
 
     first = _date(cells.get("date", ""), "date", problems)
     at = _time(cells.get("time", ""), problems)

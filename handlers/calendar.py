@@ -22,10 +22,42 @@ def session_ics(
     alarm_before: timedelta = timedelta(hours=2),
 ) -> Document:
     """One event as a calendar file phones open with their calendar app."""
+    return sessions_ics(
+        [(uid, starts_at, ends_at)], title=title, location=location, timezone=timezone, now=now,
+        alarm_before=alarm_before,
+    )  # fmt: skip
+
+
+def sessions_ics(
+    events: list[tuple[str, datetime, datetime]],
+    *,
+    title: str,
+    location: str,
+    timezone: str,
+    now: datetime,
+    alarm_before: timedelta = timedelta(hours=2),
+) -> Document:
+    """Several sessions of one workshop (uid, start, end) in one calendar file."""
     tz = ZoneInfo(timezone)
     cal = Calendar()
     cal.add("prodid", "-//RE!NTEGRATE//bot//EN")
     cal.add("version", "2.0")
+    for uid, starts_at, ends_at in events:
+        cal.add_component(_event(uid, title, starts_at, ends_at, location, tz, now, alarm_before))
+    cal.add_missing_timezones()
+    return Document("workshop.ics", cal.to_ical(), "text/calendar")
+
+
+def _event(
+    uid: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    tz: ZoneInfo,
+    now: datetime,
+    alarm_before: timedelta,
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", now)
@@ -40,6 +72,4 @@ def session_ics(
     alarm.add("description", title)
     alarm.add("trigger", -alarm_before)
     event.add_component(alarm)
-    cal.add_component(event)
-    cal.add_missing_timezones()
-    return Document("workshop.ics", cal.to_ical(), "text/calendar")
+    return event

@@ -127,7 +127,9 @@ class Outbox(Protocol):
         expires_at: datetime | None = None,
     ) -> int | None: ...
 
-    async def drop_ref(self, ref: str, now: datetime, *, user_id: int | None = None) -> int: ...
+    async def drop_ref(
+        self, ref: str, now: datetime, *, user_id: int | None = None, key: str | None = None
+    ) -> int: ...
 
 
 class ReminderRepository(Protocol):

@@ -95,12 +95,16 @@ class SqlOutbox:
         await self._s.flush()
         return row.id
 
-    async def drop_ref(self, ref: str, now: datetime, *, user_id: int | None = None) -> int:
+    async def drop_ref(
+        self, ref: str, now: datetime, *, user_id: int | None = None, key: str | None = None
+    ) -> int:
         """Drop queued messages about `ref` (an event that was cancelled or moved)."""
         # Rows being sent right now are dropped too: if their send fails, they stay dropped.
         stmt = update(_outbox).where(_outbox.c.ref == ref, _outbox.c.status.in_((QUEUED, SENDING)))
         if user_id is not None:
             stmt = stmt.where(_outbox.c.user_id == user_id)
+        if key is not None:  # e.g. only the reminders, not a notice about the same event
+            stmt = stmt.where(_outbox.c.key == key)
         result = await self._s.execute(stmt.values(status=DROPPED, updated_at=now))
         return int(getattr(result, "rowcount", 0))
 

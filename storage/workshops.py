@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.model import Audience, Booking, Session, WorkshopKind
 from handlers.ports import Conflict
@@ -75,17 +76,22 @@ class SqlWorkshops:
         return [r.id for r in rows]
 
     def _listing(self) -> Any:
+        later = aliased(SessionRow)
+        # How many sessions of the series there are from this one on ("sign up for all").
         series = (
-            select(SessionRow.workshop_id, func.count().label("n"))
-            .where(SessionRow.status == "scheduled")
-            .group_by(SessionRow.workshop_id)
-            .subquery()
+            select(func.count())
+            .where(
+                later.workshop_id == SessionRow.workshop_id,
+                later.status == "scheduled",
+                later.starts_at >= SessionRow.starts_at,
+            )
+            .correlate(SessionRow)
+            .scalar_subquery()
         )
         return (
-            select(SessionRow, WorkshopRow, func.coalesce(_TAKEN.c.taken, 0), series.c.n)
+            select(SessionRow, WorkshopRow, func.coalesce(_TAKEN.c.taken, 0), series)
             .join(WorkshopRow, WorkshopRow.id == SessionRow.workshop_id)
             .outerjoin(_TAKEN, _TAKEN.c.session_id == SessionRow.id)
-            .join(series, series.c.workshop_id == SessionRow.workshop_id)
         )
 
     async def find(
@@ -185,16 +191,29 @@ class SqlWorkshops:
             literal(now, _bookings.c.created_at.type),
             literal(now, _bookings.c.updated_at.type),
         )
+        # Only into a session still scheduled and not yet begun (checked under the lock).
+        status = status.where(
+            select(_sessions.c.id)
+            .where(
+                _sessions.c.id == session_id,
+                _sessions.c.status == "scheduled",
+                _sessions.c.starts_at > literal(now, _sessions.c.starts_at.type),
+            )
+            .exists()
+        )
         insert = _bookings.insert().from_select(
             ["session_id", "user_id", "child_key", "child_name", "child_age", "status",
              "created_at", "updated_at"],
             status,
         )  # fmt: skip
         try:
-            await self._s.execute(insert)
+            result = await self._s.execute(insert)
         except IntegrityError as exc:
             # Two taps at once: the unit of work is retried and then finds the first one.
             raise Conflict("already booked") from exc
+        if not getattr(result, "rowcount", 1):
+            # Cancelled or begun meanwhile: the retry finds out which.
+            raise Conflict("session no longer open")
         row = (
             await self._s.execute(
                 select(BookingRow).where(
@@ -255,7 +274,7 @@ class SqlWorkshops:
                 )
             )
         ).scalar_one()
-        if session is None or taken >= session.capacity:
+        if session is None or session.status != "scheduled" or taken >= session.capacity:
             return None
         first = (
             await self._s.execute(
@@ -319,6 +338,7 @@ class SqlWorkshops:
 
     async def move(self, session_id: int, starts_at: datetime) -> Session:
         """Give a session a new start time; places are kept."""
+        await self._lock(session_id)
         await self._s.execute(
             update(SessionRow).where(SessionRow.id == session_id).values(starts_at=starts_at)
         )

@@ -6,7 +6,8 @@ who is not, or no longer, a coordinator or admin is refused on the server.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,12 +108,14 @@ async def pick_centre(ctx: Context) -> Reply:
 async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     """The next two weeks' sessions at a centre."""
     _coordinator(ctx)
-    centre = await ctx.uow.centres.get(int(centre_id)) if centre_id.isdigit() else None
-    if centre is None or not page.isdigit():
+    number = _id(centre_id)
+    centre = await ctx.uow.centres.get(number) if number is not None else None
+    if centre is None or _id(page) is None:
         raise Stale
-    now = ctx.clock.now()
+    # From this morning: a session under way still needs its attendance taken.
+    today = datetime.combine(ctx.clock.now().astimezone(_tz(ctx)).date(), time(0), _tz(ctx))
     found, total = await ctx.uow.workshops.find(
-        centre_id=centre.id, kind=None, start=now, end=now + timedelta(days=14),
+        centre_id=centre.id, kind=None, start=today, end=today + timedelta(days=15),
         limit=PAGE, offset=int(page) * PAGE,
     )  # fmt: skip
     if not found:
@@ -128,7 +131,8 @@ async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
 
 
 async def _session(ctx: Context, session_id: str) -> Session:
-    session = await ctx.uow.workshops.session(int(session_id)) if session_id.isdigit() else None
+    number = _id(session_id)
+    session = await ctx.uow.workshops.session(number) if number is not None else None
     if session is None or session.status != "scheduled":
         raise Stale
     return session
@@ -185,7 +189,8 @@ async def people(ctx: Context, session_id: str) -> Reply:
 async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
     """Mark one person as came / did not come."""
     _coordinator(ctx)
-    booking = await ctx.uow.workshops.booking(int(booking_id)) if booking_id.isdigit() else None
+    number = _id(booking_id)
+    booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.status != "confirmed" or came not in ("0", "1"):
         raise Stale
     await ctx.uow.workshops.mark(booking.id, came == "1")
@@ -250,7 +255,7 @@ async def move(ctx: Context) -> Reply:
     parts = ctx.incoming.text.split()
     day = _day(ctx, parts[0]) if len(parts) == 2 else None
     clock = _time(parts[1]) if len(parts) == 2 else None
-    if day is None or clock is None:
+    if day is None or clock is None or not _real_time(ctx, day, clock):
         return ctx.reply(ASK_MOVE, back)
     starts = _local(ctx, day, clock)
     if starts <= ctx.clock.now():
@@ -339,28 +344,34 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
     """A choice made with a button (kind, audience, centre, minutes, no repeat)."""
     _coordinator(ctx)
     data = _draft(ctx)
-    if field == "kind" and not value:
+    # Each button belongs to one step: an old one from an earlier step is stale.
+    has = set(data)
+    if field == "kind" and not value and ctx.state.name == "cw.titles":
         buttons = [ctx.button(label, f"cw:n:kind:{k.value}") for k, label in KIND_NAMES.items()]
+        ctx.set_state("cw.kind", **data)
         return ctx.reply(ASK_KIND, rows_of(buttons))
-    if field == "kind" and value in WorkshopKind.__members__.values():
-        ctx.set_state("cw.choose", **{**data, "kind": value})
+    if field == "kind" and ctx.state.name == "cw.kind" and value in set(WorkshopKind):
+        ctx.set_state("cw.audience", **{**data, "kind": value})
         buttons = [ctx.button(label, f"cw:n:aud:{a.value}") for a, label in AUDIENCE_NAMES.items()]
         return ctx.reply(ASK_AUDIENCE, [buttons])
-    if field == "aud" and value in Audience.__members__.values():
-        ctx.set_state("cw.choose", **{**data, "audience": value})
+    if field == "aud" and ctx.state.name == "cw.audience" and value in set(Audience):
+        ctx.set_state("cw.centre", **{**data, "audience": value})
         centres = await ctx.uow.centres.all()
         buttons = [ctx.button(ctx.centre_name(c), f"cw:n:centre:{c.id}") for c in centres]
         return ctx.reply(ASK_CENTRE, rows_of(buttons))
-    if field == "centre" and value.isdigit() and await ctx.uow.centres.get(int(value)):
-        ctx.set_state("cw.date", **{**data, "centre": int(value)})
+    number = _id(value)
+    if field == "centre" and ctx.state.name == "cw.centre" and number is not None:
+        if await ctx.uow.centres.get(number) is None:
+            raise Stale
+        ctx.set_state("cw.date", **{**data, "centre": number})
         return ctx.reply(ASK_DATE, [menu_button(ctx)])
-    if field == "min" and value.isdigit() and int(value) in DURATIONS:
-        ctx.set_state("cw.places", **{**data, "minutes": int(value)})
+    if field == "min" and ctx.state.name == "cw.minutes" and number in DURATIONS:
+        ctx.set_state("cw.places", **{**data, "minutes": number})
         return ctx.reply(ASK_PLACES, [menu_button(ctx)])
-    if field == "once":
+    if field == "once" and ctx.state.name == "cw.repeat" and "date" in has:
         ctx.set_state("cw.preview", **{**data, "until": data["date"]})
         return await _preview(ctx)
-    if field == "publish" and ctx.state.name == "cw.preview":
+    if field == "publish" and ctx.state.name == "cw.preview" and has >= REQUIRED:
         return await _publish(ctx)
     raise Stale
 
@@ -381,13 +392,13 @@ async def draft_time(ctx: Context) -> Reply:
     """The start time."""
     _coordinator(ctx)
     clock = _time(ctx.incoming.text.strip())
-    if clock is None:
+    if clock is None or not _real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
         return ctx.reply(BAD_TIME, [menu_button(ctx)])
     data = {**ctx.state.data, "time": clock.strftime("%H:%M")}
     if _local(ctx, date.fromisoformat(data["date"]), clock) <= ctx.clock.now():
         ctx.set_state("cw.date", **data)
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
-    ctx.set_state("cw.choose", **data)
+    ctx.set_state("cw.minutes", **data)
     buttons = [Button(f"{m} min", f"cw:n:min:{m}") for m in DURATIONS]
     return ctx.reply(ASK_MINUTES, [buttons])
 
@@ -455,6 +466,10 @@ async def _publish(ctx: Context) -> Reply:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+REQUIRED = {"titles", "lang", "kind", "audience", "centre", "date", "time", "minutes",
+            "capacity", "until"}  # fmt: skip
+
+
 def _draft(ctx: Context, *names: str) -> dict[str, Any]:
     """The workshop being written; a button from an old or other dialogue is stale."""
     if not ctx.state.name.startswith("cw.") or "titles" not in ctx.state.data:
@@ -472,24 +487,44 @@ def _local(ctx: Context, day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, _tz(ctx))
 
 
+def _id(text: str) -> int | None:
+    """A database id or small number from a payload or typed text; None if it is not one."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
 def _number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 500 else None
+    number = _id(text.strip())
+    return number if number is not None and 1 <= number <= 500 else None
+
+
+def _real_time(ctx: Context, day: date, clock: time) -> bool:
+    """False for a time the clocks skip or pass twice when summer time starts or ends."""
+    tz = _tz(ctx)
+    first = datetime.combine(day, clock, tz)
+    second = datetime.combine(day, clock, tz).replace(fold=1)
+    there_and_back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return first.utcoffset() == second.utcoffset() and there_and_back == first.replace(tzinfo=None)
 
 
 def _day(ctx: Context, text: str) -> date | None:
     """`24.11.2026`, `24.11.` (this year or next) or `2026-11-24`."""
+    today = ctx.clock.now().astimezone(_tz(ctx)).date()
+    found = _parse_day(today, text)
+    # Only the next two years: a typo in the year should not plan a workshop in 2062.
+    return found if found is not None and found.year <= today.year + 2 else None
+
+
+def _parse_day(today: date, text: str) -> date | None:
     try:
         if "-" in text:
             return date.fromisoformat(text)
         parts = [p for p in text.split(".") if p]
         if len(parts) == 2:
-            today = ctx.clock.now().astimezone(_tz(ctx)).date()
             day = date(today.year, int(parts[1]), int(parts[0]))
             return day if day >= today else date(today.year + 1, day.month, day.day)
         if len(parts) == 3:
             return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return None
 

@@ -8,12 +8,13 @@ Payloads stay under 64 bytes by carrying ids only: `ws:k:<centre>` (kinds),
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.calendar import session_ics
+from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button, Location
@@ -63,6 +64,11 @@ SIGNED_UP_CHILD = T(
     "ws.signed_up_child",
     "{child} has a place: {title}, {when}, at {centre}. "
     "I will remind you before it starts. Add it to your calendar with the file below.",
+)
+SERIES_WAITING = T(
+    "ws.series_waiting",
+    "{count} of them are full, so you are on their waiting lists. "
+    "You will hear if a place frees up.",
 )
 SIGNED_UP_SERIES = T(
     "ws.signed_up_series",
@@ -147,7 +153,7 @@ async def listing(ctx: Context, centre_id: str, kind: str, week_no: str, page: s
     """A page of sessions: day, time, title, free places."""
     centre = await _centre(ctx, centre_id)
     wanted = _kind(kind)
-    if week_no not in ("0", "1") or not page.isdigit():
+    if week_no not in ("0", "1") or _id(page) is None:
         raise Stale
     start, end = _week(ctx, int(week_no))
     found, total = await ctx.uow.workshops.find(
@@ -249,7 +255,8 @@ async def sign_up_child(ctx: Context, session_id: str, scope: str = "") -> Reply
 async def child_name(ctx: Context) -> Reply:
     """The child's first name (letters only, short: it is personal data)."""
     name = " ".join(ctx.incoming.text.split())
-    if not name or len(name) > 30 or not all(ch.isalpha() or ch in " -'" for ch in name):
+    too_long = len(name) > 30 or len(name.casefold()) > 40
+    if not name or too_long or not all(ch.isalpha() or ch in " -'" for ch in name):
         return ctx.reply(BAD_NAME, [menu_button(ctx)])
     ctx.set_state("ws.child_age", **ctx.state.data, child=name)
     return ctx.reply(CHILD_AGE, [menu_button(ctx)], child=name)
@@ -259,7 +266,7 @@ async def child_name(ctx: Context) -> Reply:
 async def child_age(ctx: Context) -> Reply:
     """The child's age, checked against the workshop's audience."""
     text = ctx.incoming.text.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 18:
+    if _id(text) is None or not 1 <= int(text) <= 18:
         return ctx.reply(BAD_AGE, [menu_button(ctx)])
     data = ctx.state.data
     session = await _session(ctx, str(data.get("session", "")))
@@ -282,34 +289,45 @@ async def _book(
     if session.starts_at <= now:
         raise Stale
     centre = await _centre(ctx, str(session.centre_id))
-    sessions = await ctx.uow.workshops.series(session.id, now) if whole else [session]
+    # "All" means this session and the later ones of the series.
+    sessions = await ctx.uow.workshops.series(session.id, session.starts_at) if whole else [session]
     booked: list[tuple[Booking, Session]] = []
     for s in sessions:
         if await ctx.uow.workshops.live_booking(s.id, user.id, child) is not None:
             if not whole:
                 return ctx.reply(ALREADY, [_mine_row(ctx)])
             continue
-        # A double tap raises Conflict here: the conversation retries and finds the first one.
+        # Conflict here (a double tap, or the session was just called off) makes the
+        # conversation retry, and the retry finds out which.
         booking = await ctx.uow.workshops.book(s.id, user.id, now, child_name=child, child_age=age)
-        booked.append((booking, s))
+        current = await ctx.uow.workshops.session(s.id)  # as it is now, under the lock
+        if current is None:
+            raise Stale
+        booked.append((booking, current))
         if booking.status == "confirmed":
-            await rules.plan_reminders(ctx.uow, ctx.policy, booking, s, centre.name, now)
+            await rules.plan_reminders(ctx.uow, ctx.policy, booking, current, centre.name, now)
     if not booked:
         return ctx.reply(ALREADY, [_mine_row(ctx)])
-    first_booking, first = booked[0]
-    if first_booking.status == "waiting" and not whole:
-        position = len(await ctx.uow.workshops.people(first.id, "waiting"))
+    confirmed = [(b, s) for b, s in booked if b.status == "confirmed"]
+    if not confirmed and not whole:
+        position = len(await ctx.uow.workshops.people(booked[0][1].id, "waiting"))
         return ctx.reply(WAITING, [_mine_row(ctx)], position=position)
+    first = (confirmed or booked)[0][1]
     title = pick_title(first.titles, ctx.locale)
     when = ctx.tr.format_datetime(ctx.locale, first.starts_at)
-    calendar = session_ics(
-        uid=f"booking-{first_booking.id}@reintegrate", title=title, starts_at=first.starts_at,
-        ends_at=first.ends_at, location=f"{centre.name}, {centre.address}",
+    calendar = sessions_ics(
+        [(f"booking-{b.id}@reintegrate", s.starts_at, s.ends_at) for b, s in confirmed],
+        title=title, location=f"{centre.name}, {centre.address}",
         timezone=ctx.policy.timezone, now=now,
-    )  # fmt: skip
+    ) if confirmed else None  # fmt: skip
     if whole:
-        places = sum(b.status == "confirmed" for b, _ in booked)
-        text = ctx.reply(SIGNED_UP_SERIES, [_mine_row(ctx)], places=places, title=title, when=when)
+        text = ctx.reply(
+            SIGNED_UP_SERIES, [_mine_row(ctx)], document=calendar,
+            places=len(confirmed), title=title, when=when,
+        )  # fmt: skip
+        waiting = len(booked) - len(confirmed)
+        if waiting:
+            text = replace(text, text=f"{text.text}\n\n{ctx.t(SERIES_WAITING, count=waiting)}")
     elif child:
         text = ctx.reply(
             SIGNED_UP_CHILD, [_mine_row(ctx)], document=calendar,
@@ -394,6 +412,11 @@ async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _id(text: str) -> int | None:
+    """A database id or small number from a payload or typed text; None if it is not one."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
 def _capitalised(text: str) -> str:
     """`this week` as a button reads `This week` (the phrase is also used mid-sentence)."""
     return text[:1].upper() + text[1:]
@@ -419,14 +442,16 @@ def _kind(value: str) -> WorkshopKind | None:
 
 
 async def _centre(ctx: Context, centre_id: str) -> Centre:
-    centre = await ctx.uow.centres.get(int(centre_id)) if centre_id.isdigit() else None
+    number = _id(centre_id)
+    centre = await ctx.uow.centres.get(number) if number is not None else None
     if centre is None:
         raise Stale
     return centre
 
 
 async def _session(ctx: Context, session_id: str) -> Session:
-    session = await ctx.uow.workshops.session(int(session_id)) if session_id.isdigit() else None
+    number = _id(session_id)
+    session = await ctx.uow.workshops.session(number) if number is not None else None
     if session is None or session.status != "scheduled":
         raise Stale
     return session
@@ -434,7 +459,8 @@ async def _session(ctx: Context, session_id: str) -> Session:
 
 async def _own_booking(ctx: Context, booking_id: str) -> tuple[Booking, Session]:
     user = _user(ctx)
-    booking = await ctx.uow.workshops.booking(int(booking_id)) if booking_id.isdigit() else None
+    number = _id(booking_id)
+    booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.user_id != user.id or booking.status == "cancelled":
         raise Stale
     session = await ctx.uow.workshops.session(booking.session_id)

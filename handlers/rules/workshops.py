@@ -23,6 +23,10 @@ SESSION_MOVED = T(
     "ws.session_moved",
     "{what} at {where} has moved. It is now on {when}. Your place is kept.",
 )
+SESSION_MOVED_WAITING = T(
+    "ws.session_moved_waiting",
+    "{what} at {where} has moved. It is now on {when}. You are still on the waiting list.",
+)
 
 
 def ref(booking: Booking) -> str:
@@ -92,16 +96,20 @@ async def cancel_session(uow: UnitOfWork, session: Session, centre: str, now: da
 async def session_moved(
     uow: UnitOfWork, policy: Policy, session: Session, centre: str, now: datetime
 ) -> int:
-    """A session has a new time: reminders follow it, and everyone with a place is told."""
+    """A session has a new time: reminders follow it; everyone with a place or waiting is told."""
     people = await uow.workshops.people(session.id)
+    waiting = await uow.workshops.people(session.id, "waiting")
     for booking in people:
-        await reminders.cancel(uow, ref=ref(booking), now=now)
+        # Only the reminders go: a "place freed up" notice on its way stays true.
+        await uow.reminders.cancel(ref(booking), user_id=booking.user_id)
+        await uow.outbox.drop_ref(ref(booking), now, key=reminders.REMINDER.key)
         await plan_reminders(uow, policy, booking, session, centre, now)
+    for booking in [*people, *waiting]:
         notice = Notice.of(
-            SESSION_MOVED,
+            SESSION_MOVED if booking.status == "confirmed" else SESSION_MOVED_WAITING,
             what=titles(session.titles), when=when(session.starts_at), where=name(centre),
         )  # fmt: skip
         await uow.outbox.enqueue(
             booking.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
         )
-    return len(people)
+    return len(people) + len(waiting)

@@ -173,3 +173,61 @@ async def test_attendance_is_marked_from_the_chat(app, person):
     async with session_factory(app.engine)() as s:
         assert (await s.execute(select(BookingRow.attended))).scalar_one() is True
     assert co.last.keyboard[0][0].label.startswith("✅")
+
+
+async def test_review_cases_old_buttons_odd_input_and_sessions_under_way(app, person, clock):
+    (sid,) = await programme(app)
+    co = await coordinator(app, person)
+    await co.press("Coordinate workshops")
+    await co.press("New workshop")
+    await co.send("Chess club")
+    for payload in ("cw:n:once", "cw:n:min:60", "cw:n:centre:1", "cw:n:publish", "cw:n:aud:adults"):
+        await co.press_payload(payload)
+        assert co.keys == ["common.expired"], payload
+    await co.send("/menu")
+    await co.press("Coordinate workshops")
+    await co.press("New workshop")
+    await co.send("Chess club")
+    await co.press("Next")
+    await co.press("Sport")
+    await co.press("adults")
+    await co.press("Pirot")
+    for typed in ("99999999999999999999.1.2026", "29.02.2027", "1.1.2099", "²"):
+        await co.send(typed)
+        assert co.keys == ["cw.bad_date"], typed
+
+    for payload in ("cw:s:9999999999", "cw:a:²:1", "cw:l:²:0"):
+        await co.press_payload(payload)
+        assert co.keys == ["common.expired"], payload
+
+    clock.advance(days=1, hours=6, minutes=30)  # Tuesday 16:30 in Belgrade: it is under way
+    await co.send("/menu")
+    await co.press("Coordinate workshops")
+    await co.press("Pirot")
+    assert any("Computer basics" in label for label in co.labels)
+    assert sid
+
+
+async def test_moving_keeps_a_freed_place_notice_and_tells_the_waiting_list(app, person):
+    await programme(app, capacity=1)
+    ana, ben, cai = [await joined(person, n) for n in ("ana", "ben", "cai")]
+    await browse(ana)
+    await ana.press("Sign me up")
+    for p in (ben, cai):
+        await browse(p)
+        await p.press("Put me on the waiting list")
+    await ana.send("/menu")
+    await ana.press("My bookings")
+    await ana.press(next(label for label in ana.labels if "Computer basics" in label))
+    await ana.press("Cancel my place")
+    await ana.press("Yes, cancel")  # ben gets the place; his notice is queued
+    co = await coordinator(app, person)
+    await open_session(co)
+    await co.press("Change time")
+    await co.send("28.03.2027 02:30")  # the hour the clocks skip
+    assert co.keys == ["cw.ask_move"]
+    await co.send("26.11. 18:00")
+    rec = Recorder()
+    await tick(app, worker(app, rec))
+    assert [o.key for o in rec.to("ben")] == ["ws.place_freed", "ws.session_moved"]
+    assert [o.key for o in rec.to("cai")] == ["ws.session_moved_waiting"]

@@ -212,3 +212,44 @@ async def test_deleting_my_data_gives_my_place_to_the_next_in_line(app, person):
     assert [o.key for o in rec.to("ben")] == ["ws.place_freed"]
     async with session_factory(app.engine)() as s:
         assert len((await s.execute(select(BookingRow))).all()) == 1, "ana's rows are gone"
+
+
+async def test_all_from_a_later_session_books_that_one_and_the_rest(app, person):
+    await programme(app, weeks=3)
+    ana = await joined(person)
+    await ana.send("/menu")
+    await ana.press("Workshops")
+    await ana.press("All kinds")
+    await ana.press("Next week")
+    await ana.press(next(label for label in ana.labels if "Computer basics" in label))
+    assert "2 sessions from this one on" in ana.last.text
+    await ana.press("Sign me up for all")
+    event_days = [
+        e.decoded("dtstart").day
+        for e in icalendar.Calendar.from_ical(ana.replies[0].document.content).walk("VEVENT")
+    ]
+    assert event_days == [1, 8], "this session and the next, not last week's"
+    for typed in ("²", "9999999999999"):
+        await ana.press_payload(f"ws:s:{typed}")
+        assert ana.keys == ["common.expired"]
+    await browse(ana)  # this week's session, not part of "all from next week"
+    await ana.press("Sign me up")
+    assert ana.keys[0] == "ws.signed_up"
+
+
+async def test_a_session_called_off_takes_no_more_bookings(app):
+    (sid,) = await programme(app)
+    async with app.uow() as uow:
+        user = await uow.users.register(
+            platform="telegram", external_id="z", chat_id="z", locale="en", centre_id=None,
+            consent_version="1", now=START,
+        )  # fmt: skip
+        await uow.workshops.cancel_session(sid, START)
+        await uow.commit()
+    import pytest
+
+    from handlers.ports import Conflict
+
+    async with app.uow() as uow:
+        with pytest.raises(Conflict):
+            await uow.workshops.book(sid, user.id, START)

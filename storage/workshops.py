@@ -214,17 +214,9 @@ class SqlWorkshops:
         if not getattr(result, "rowcount", 1):
             # Cancelled or begun meanwhile: the retry finds out which.
             raise Conflict("session no longer open")
-        row = (
-            await self._s.execute(
-                select(BookingRow).where(
-                    BookingRow.session_id == session_id,
-                    BookingRow.user_id == user_id,
-                    BookingRow.child_key == child_key(child_name),
-                    BookingRow.status != CANCELLED,
-                )
-            )
-        ).scalar_one()
-        return _booking(row)
+        booked = await self.live_booking(session_id, user_id, child_name)
+        assert booked is not None  # inserted just above, in this transaction
+        return booked
 
     async def live_booking(
         self, session_id: int, user_id: int, child_name: str | None = None

@@ -6,14 +6,19 @@ who is not, or no longer, a coordinator or admin is refused on the server.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.menu import menu_button
-from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for
+from handlers.flows.workshops import (
+    AUDIENCE_NAMES,
+    KIND_NAMES,
+    ctx_button_for,
+    open_session,
+    parse_id,
+)
 from handlers.locales import LANGUAGE_NAMES, LOCALES
 from handlers.messages import Button, Outgoing
 from handlers.model import Audience, Role, Session, User, WorkshopKind
@@ -28,7 +33,6 @@ PAGE = 8
 DURATIONS = (60, 90, 120, 180)
 
 HOME = T("cw.home", "Coordinating workshops. What would you like to do?")
-NOT_ALLOWED = T("cw.not_allowed", "This is only for coordinators.")
 UPCOMING = T("cw.upcoming", "Sessions in the next two weeks at {centre}:")
 NONE_UPCOMING = T("cw.none", "No sessions in the next two weeks at {centre}.")
 SESSION = T(
@@ -37,7 +41,6 @@ SESSION = T(
     "waiting: {waiting}",
 )
 PEOPLE = T("cw.people", "Signed up ({count}). Mark who came: ✅ came, ❌ did not come.")
-MARKED = T("cw.marked", "Saved.")
 ASK_CAPACITY = T("cw.ask_capacity", "How many places should it have? Write a number.")
 CAPACITY_TOO_LOW = T(
     "cw.capacity_too_low",
@@ -108,9 +111,9 @@ async def pick_centre(ctx: Context) -> Reply:
 async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     """The next two weeks' sessions at a centre."""
     _coordinator(ctx)
-    number = _id(centre_id)
+    number = parse_id(centre_id)
     centre = await ctx.uow.centres.get(number) if number is not None else None
-    if centre is None or _id(page) is None:
+    if centre is None or parse_id(page) is None:
         raise Stale
     # From this morning: a session under way still needs its attendance taken.
     today = datetime.combine(ctx.clock.now().astimezone(_tz(ctx)).date(), time(0), _tz(ctx))
@@ -130,20 +133,12 @@ async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     return ctx.reply(UPCOMING, rows, replace=True, centre=ctx.centre_name(centre))
 
 
-async def _session(ctx: Context, session_id: str) -> Session:
-    number = _id(session_id)
-    session = await ctx.uow.workshops.session(number) if number is not None else None
-    if session is None or session.status != "scheduled":
-        raise Stale
-    return session
-
-
 @flow.on_button("s")
 async def session_admin(ctx: Context, session_id: str) -> Reply:
     """One session: places, waiting list, and what can be done with it."""
     _coordinator(ctx)
     ctx.clear_state()
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     return await _session_view(ctx, session)
 
 
@@ -171,7 +166,7 @@ async def _session_view(ctx: Context, session: Session, *, replace: bool = True)
 async def people(ctx: Context, session_id: str) -> Reply:
     """Who has a place, with attendance buttons (first names of children; ids of adults)."""
     _coordinator(ctx)
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     booked = await ctx.uow.workshops.people(session.id)
     rows = []
     for b in booked:
@@ -189,7 +184,7 @@ async def people(ctx: Context, session_id: str) -> Reply:
 async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
     """Mark one person as came / did not come."""
     _coordinator(ctx)
-    number = _id(booking_id)
+    number = parse_id(booking_id)
     booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.status != "confirmed" or came not in ("0", "1"):
         raise Stale
@@ -201,7 +196,7 @@ async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
 async def ask_capacity(ctx: Context, session_id: str) -> Reply:
     """Change the number of places: ask for it."""
     _coordinator(ctx)
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     ctx.set_state("cw.capacity", session=session.id)
     return ctx.reply(ASK_CAPACITY, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
 
@@ -210,7 +205,7 @@ async def ask_capacity(ctx: Context, session_id: str) -> Reply:
 async def set_capacity(ctx: Context) -> Reply:
     """The new number of places; never below the places already taken."""
     _coordinator(ctx)
-    session = await _session(ctx, str(ctx.state.data.get("session", "")))
+    session = await open_session(ctx, str(ctx.state.data.get("session", "")))
     number = _number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_NUMBER, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
@@ -230,7 +225,7 @@ async def set_capacity(ctx: Context) -> Reply:
             ctx.uow, ctx.policy, booking, session, centre.name if centre else "", now
         )
     ctx.clear_state()
-    updated = await _session(ctx, str(session.id))
+    updated = await open_session(ctx, str(session.id))
     return [
         ctx.reply(CAPACITY_SAVED, capacity=number),
         await _session_view(ctx, updated, replace=False),
@@ -241,7 +236,7 @@ async def set_capacity(ctx: Context) -> Reply:
 async def ask_move(ctx: Context, session_id: str) -> Reply:
     """Change the time: ask for the new day and time."""
     _coordinator(ctx)
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     ctx.set_state("cw.move", session=session.id)
     return ctx.reply(ASK_MOVE, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
 
@@ -250,7 +245,7 @@ async def ask_move(ctx: Context, session_id: str) -> Reply:
 async def move(ctx: Context) -> Reply:
     """Move the session; people with a place keep it and are told, reminders follow."""
     _coordinator(ctx)
-    session = await _session(ctx, str(ctx.state.data.get("session", "")))
+    session = await open_session(ctx, str(ctx.state.data.get("session", "")))
     back = [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]]
     parts = ctx.incoming.text.split()
     day = _day(ctx, parts[0]) if len(parts) == 2 else None
@@ -273,7 +268,7 @@ async def move(ctx: Context) -> Reply:
 async def ask_cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel the session? Says how many people will be told."""
     _coordinator(ctx)
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     count = session.taken + len(await ctx.uow.workshops.people(session.id, "waiting"))
     return ctx.reply(
         CANCEL_ASK,
@@ -287,7 +282,7 @@ async def ask_cancel(ctx: Context, session_id: str) -> Reply:
 async def cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel it: places and reminders go, everyone is told through the outbox."""
     _coordinator(ctx)
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     centre = await ctx.uow.centres.get(session.centre_id)
     told = await rules.cancel_session(
         ctx.uow, session, centre.name if centre else "", ctx.clock.now()
@@ -359,7 +354,7 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
         centres = await ctx.uow.centres.all()
         buttons = [ctx.button(ctx.centre_name(c), f"cw:n:centre:{c.id}") for c in centres]
         return ctx.reply(ASK_CENTRE, rows_of(buttons))
-    number = _id(value)
+    number = parse_id(value)
     if field == "centre" and ctx.state.name == "cw.centre" and number is not None:
         if await ctx.uow.centres.get(number) is None:
             raise Stale
@@ -487,13 +482,8 @@ def _local(ctx: Context, day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, _tz(ctx))
 
 
-def _id(text: str) -> int | None:
-    """A database id or small number from a payload or typed text; None if it is not one."""
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
-
-
 def _number(text: str) -> int | None:
-    number = _id(text.strip())
+    number = parse_id(text.strip())
     return number if number is not None and 1 <= number <= 500 else None
 
 

@@ -153,7 +153,7 @@ async def listing(ctx: Context, centre_id: str, kind: str, week_no: str, page: s
     """A page of sessions: day, time, title, free places."""
     centre = await _centre(ctx, centre_id)
     wanted = _kind(kind)
-    if week_no not in ("0", "1") or _id(page) is None:
+    if week_no not in ("0", "1") or parse_id(page) is None:
         raise Stale
     start, end = _week(ctx, int(week_no))
     found, total = await ctx.uow.workshops.find(
@@ -189,7 +189,7 @@ def ctx_button_for(ctx: Context, session: Session) -> Button:
 @flow.on_button("s")
 async def details(ctx: Context, session_id: str) -> Reply:
     """Everything about one session, and the ways to sign up."""
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     centre = await _centre(ctx, str(session.centre_id))
     sid = session.id
     label = N_("Sign me up") if session.free else N_("Put me on the waiting list")
@@ -233,7 +233,7 @@ def _details_params(ctx: Context, session: Session, centre: Centre) -> dict[str,
 @flow.on_button("me")
 async def sign_me_up(ctx: Context, session_id: str, scope: str = "") -> Reply:
     """A place for the person themselves (one session or the whole series)."""
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     if session.audience is Audience.CHILDREN:
         return ctx.reply(
             NOT_FOR_YOU, [menu_button(ctx)], audience=ctx._(AUDIENCE_NAMES[session.audience])
@@ -244,7 +244,7 @@ async def sign_me_up(ctx: Context, session_id: str, scope: str = "") -> Reply:
 @flow.on_button("ch")
 async def sign_up_child(ctx: Context, session_id: str, scope: str = "") -> Reply:
     """A place for a child: ask the first name, then the age."""
-    session = await _session(ctx, session_id)
+    session = await open_session(ctx, session_id)
     if session.audience is Audience.ADULTS:
         raise Stale
     ctx.set_state("ws.child_name", session=session.id, all=scope == "all")
@@ -266,10 +266,10 @@ async def child_name(ctx: Context) -> Reply:
 async def child_age(ctx: Context) -> Reply:
     """The child's age, checked against the workshop's audience."""
     text = ctx.incoming.text.strip()
-    if _id(text) is None or not 1 <= int(text) <= 18:
+    if parse_id(text) is None or not 1 <= int(text) <= 18:
         return ctx.reply(BAD_AGE, [menu_button(ctx)])
     data = ctx.state.data
-    session = await _session(ctx, str(data.get("session", "")))
+    session = await open_session(ctx, str(data.get("session", "")))
     age = int(text)
     if not session.audience.fits(age):
         ctx.clear_state()
@@ -412,7 +412,7 @@ async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _id(text: str) -> int | None:
+def parse_id(text: str) -> int | None:
     """A database id or small number from a payload or typed text; None if it is not one."""
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
@@ -442,15 +442,16 @@ def _kind(value: str) -> WorkshopKind | None:
 
 
 async def _centre(ctx: Context, centre_id: str) -> Centre:
-    number = _id(centre_id)
+    number = parse_id(centre_id)
     centre = await ctx.uow.centres.get(number) if number is not None else None
     if centre is None:
         raise Stale
     return centre
 
 
-async def _session(ctx: Context, session_id: str) -> Session:
-    number = _id(session_id)
+async def open_session(ctx: Context, session_id: str) -> Session:
+    """A scheduled session by the id in a payload or state; Stale if there is none."""
+    number = parse_id(session_id)
     session = await ctx.uow.workshops.session(number) if number is not None else None
     if session is None or session.status != "scheduled":
         raise Stale
@@ -459,7 +460,7 @@ async def _session(ctx: Context, session_id: str) -> Session:
 
 async def _own_booking(ctx: Context, booking_id: str) -> tuple[Booking, Session]:
     user = _user(ctx)
-    number = _id(booking_id)
+    number = parse_id(booking_id)
     booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.user_id != user.id or booking.status == "cancelled":
         raise Stale

@@ -188,3 +188,31 @@ class Booking:
     child_name: str | None = None
     child_age: int | None = None
     attended: bool | None = None
+
+
+class Topic(StrEnum):
+    """What legal advice is about (the only thing kept about a person's case)."""
+
+    DOCUMENTS = "docs"
+    RESIDENCE = "residence"
+    SOCIAL = "social"
+    HEALTH = "health"
+    SCHOOL = "school"
+    WORK = "work"
+    HOUSING = "housing"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    """A booked legal advice appointment."""
+
+    id: int
+    adviser_id: int
+    user_id: int
+    centre_id: int
+    topic: Topic
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    adviser_user_id: int | None = None

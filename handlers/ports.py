@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from handlers.model import (
+    Appointment,
     Audience,
     Booking,
     Centre,
@@ -16,9 +17,11 @@ from handlers.model import (
     ResidentStatus,
     Role,
     Session,
+    Topic,
     User,
     WorkshopKind,
 )
+from handlers.rules.slots import WeeklyHours
 
 if TYPE_CHECKING:
     from handlers.notices import Notice
@@ -221,6 +224,34 @@ class WorkshopRepository(Protocol):
     async def mark(self, booking_id: int, attended: bool) -> None: ...
 
 
+class LegalRepository(Protocol):
+    """Advisers' hours and absences, and appointments (one per adviser and slot)."""
+
+    async def hours(self, centre_id: int) -> tuple[list[WeeklyHours], dict[int, int]]: ...
+
+    async def busy(
+        self, adviser_ids: Sequence[int], start: datetime, end: datetime
+    ) -> tuple[list[tuple[int, datetime, datetime]], set[tuple[int, datetime]]]: ...
+
+    async def book(
+        self,
+        *,
+        adviser_id: int,
+        user_id: int,
+        centre_id: int,
+        topic: Topic,
+        starts_at: datetime,
+        ends_at: datetime,
+        now: datetime,
+    ) -> Appointment | None: ...
+
+    async def upcoming(self, user_id: int, after: datetime) -> Appointment | None: ...
+
+    async def get(self, appointment_id: int) -> Appointment | None: ...
+
+    async def cancel(self, appointment_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""
 
@@ -231,6 +262,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     reminders: ReminderRepository
     workshops: WorkshopRepository
+    legal: LegalRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -273,3 +273,72 @@ class BookingRow(Base):
     attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class AdviserRow(Base):
+    """A legal adviser: a person with the adviser role, and their slot length."""
+
+    __tablename__ = "advisers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(60))
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+
+
+class AdviserHoursRow(Base):
+    """Regular weekly hours of an adviser at a centre (wall-clock, local time)."""
+
+    __tablename__ = "adviser_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adviser_id: Mapped[int] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[str] = mapped_column(String(5))
+    ends: Mapped[str] = mapped_column(String(5))
+
+
+class AdviserAbsenceRow(Base):
+    """A day off or a blocked time ("I'm ill today")."""
+
+    __tablename__ = "adviser_absences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adviser_id: Mapped[int] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class AppointmentRow(Base):
+    """A legal advice appointment. Of the person's case only the topic is kept."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        # Two people can never hold the same adviser at the same time.
+        Index(
+            "uq_appointments_slot",
+            "adviser_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_appointments_user", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adviser_id: Mapped[int] = mapped_column(ForeignKey("advisers.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    topic: Mapped[str] = mapped_column(String(24))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]

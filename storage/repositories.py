@@ -26,6 +26,7 @@ from handlers.model import (
 )
 from handlers.ports import Conflict
 from storage.models import (
+    AppointmentRow,
     BookingRow,
     CentreRow,
     ConsentRow,
@@ -212,6 +213,7 @@ class SqlUsers:
         """Remove the person and everything that names them."""
         # Explicit deletes, child tables first, so this holds even where cascades are off.
         for table in (
+            AppointmentRow,
             BookingRow,
             OutboxRow,
             ReminderRow,

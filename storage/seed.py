@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.db import session_factory
-from storage.models import CentreRow, SessionRow, WorkshopRow
+from storage.models import AdviserHoursRow, AdviserRow, CentreRow, SessionRow, WorkshopRow
 
 WEEKDAYS_9_TO_5 = [[d, "09:00", "17:00"] for d in range(5)]
 
@@ -90,6 +90,15 @@ DEMO_WORKSHOPS: list[tuple[str, str, str, int, str, int, int, dict[str, str]]] =
 ]  # fmt: skip
 DEMO_WEEKS = 3
 
+# (name, slot minutes, [(centre slug, weekday 0=Mon, from, to)])
+DEMO_ADVISERS: list[tuple[str, int, list[tuple[str, int, str, str]]]] = [
+    ("Jelena", 30, [("novi-pazar", 0, "09:00", "13:00"), ("novi-pazar", 2, "09:00", "13:00"),
+                    ("tutin", 3, "10:00", "14:00")]),
+    ("Marko", 30, [("pirot", 1, "09:00", "13:00"), ("krusevac", 4, "09:00", "12:00")]),
+    ("Amra", 45, [("sjenica", 1, "10:00", "14:00"), ("sjenica", 3, "10:00", "14:00"),
+                  ("pirot", 3, "14:00", "17:00")]),
+]  # fmt: skip
+
 
 async def seed_demo(engine: AsyncEngine, *, now: datetime | None = None) -> int:
     """Insert or refresh the demo centres, and a three-week programme once; rows changed."""
@@ -97,7 +106,26 @@ async def seed_demo(engine: AsyncEngine, *, now: datetime | None = None) -> int:
     async with session_factory(engine)() as session, session.begin():
         if (await session.execute(select(WorkshopRow.id).limit(1))).first() is None:
             changed += await _seed_programme(session, now or datetime.now(UTC))
+        if (await session.execute(select(AdviserRow.id).limit(1))).first() is None:
+            changed += await _seed_advisers(session)
     return changed
+
+
+async def _seed_advisers(session: AsyncSession) -> int:
+    """Three legal advisers with weekly hours (not yet linked to chat accounts)."""
+    centres = {r.slug: r.id for r in (await session.execute(select(CentreRow))).scalars()}
+    added = 0
+    for name, minutes, hours in DEMO_ADVISERS:
+        adviser = AdviserRow(name=name, slot_minutes=minutes, user_id=None)
+        session.add(adviser)
+        await session.flush()
+        for slug, weekday, starts, ends in hours:
+            session.add(
+                AdviserHoursRow(adviser_id=adviser.id, centre_id=centres[slug], weekday=weekday,
+                                starts=starts, ends=ends)
+            )  # fmt: skip
+            added += 1
+    return added
 
 
 async def _seed_programme(session: AsyncSession, now: datetime) -> int:

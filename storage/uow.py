@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
+from storage.legal import SqlLegal
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repositories import SqlCentres, SqlStates, SqlUpdates, SqlUsers
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     reminders: SqlReminders
     workshops: SqlWorkshops
+    legal: SqlLegal
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self._session)
         self.reminders = SqlReminders(self._session)
         self.workshops = SqlWorkshops(self._session)
+        self.legal = SqlLegal(self._session)
         return self
 
     async def __aexit__(

@@ -110,9 +110,9 @@ async def table_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]
 
 
 async def personal_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
-    """Rows of every table except public information (centres, the workshop programme)."""
+    """Rows of every table except public information (centres, the programme, advisers' hours)."""
     rows = await table_rows(engine)
-    public = {"centres", "workshops", "sessions"}
+    public = {"centres", "workshops", "sessions", "advisers", "adviser_hours"}
     return {t: r for t, r in rows.items() if r and t not in public}
 
 

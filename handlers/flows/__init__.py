@@ -4,6 +4,7 @@ from handlers.flows import (
     centres,
     common,
     coordinate,
+    legal,
     menu,
     reminders,
     settings,
@@ -22,4 +23,5 @@ ALL: tuple[Flow, ...] = (
     reminders.flow,
     workshops.flow,
     coordinate.flow,
+    legal.flow,
 )

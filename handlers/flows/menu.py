@@ -21,7 +21,7 @@ SOON = T(
 # (label, payload, icon): an emoji on every entry as a visual anchor for people who read little.
 ENTRIES = (
     (N_("Workshops"), "ws:home", "📅"),
-    (N_("Legal advice"), "menu:soon:legal", "⚖️"),
+    (N_("Legal advice"), "lg:home", "⚖️"),
     (N_("Ask a question"), "menu:soon:ask", "💬"),
     (N_("Volunteer"), "menu:soon:vol", "🤝"),
     (N_("Centres"), "cen:list", "📍"),

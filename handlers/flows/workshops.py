@@ -353,9 +353,15 @@ async def mine(ctx: Context) -> Reply:
     """My upcoming workshops (places and waiting-list spots)."""
     user = _user(ctx)
     found = await ctx.uow.workshops.mine(user.id, ctx.clock.now())
-    if not found:
+    appointment = await ctx.uow.legal.upcoming(user.id, ctx.clock.now())
+    if not found and appointment is None:
         return main_menu(ctx, MINE_EMPTY, replace=True)
     rows = []
+    if appointment is not None:
+        local = appointment.starts_at.astimezone(ZoneInfo(ctx.policy.timezone))
+        day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
+        label = f"⚖️ {day} {local:%d.%m. %H:%M} · {ctx._(N_('Legal advice'))}"
+        rows.append([Button(label[:120], "lg:home")])
     for booking, session in found:
         label = ctx_button_for(ctx, session).label.rsplit(" · ", 1)[0]
         if booking.child_name:

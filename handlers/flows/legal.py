@@ -1,0 +1,380 @@
+"""Legal advice for participants: topic → centre → day → time → booked; move or cancel it.
+
+One upcoming appointment per person. Payloads carry ids and a time as minutes since the epoch:
+`lg:t:<topic>`, `lg:d:<topic>:<centre>[:<move>]` (days), `lg:h:<topic>:<centre>:<day>[:<move>]`
+(times), `lg:ok:<topic>:<centre>:<minute>[:<move>]` (confirm), `lg:bk:…` (book),
+`lg:x:<id>` / `lg:xx:<id>` (cancel).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.calendar import session_ics
+from handlers.context import Context, rows_of
+from handlers.flows.menu import main_menu, menu_button
+from handlers.flows.workshops import parse_id
+from handlers.messages import Button, Location, Outgoing
+from handlers.model import Appointment, Centre, Topic, User
+from handlers.notices import PRIORITY_DIRECT, Notice, name, when, word
+from handlers.router import Flow, Reply, Stale
+from handlers.rules import reminders
+from handlers.rules.events import cancels
+from handlers.rules.slots import Slot, free_slots
+from handlers.texts import N_, T, Text
+
+flow = Flow("lg")
+DAYS_AHEAD = 14
+NOTICE = timedelta(hours=2)
+
+TOPIC_NAMES = {
+    Topic.DOCUMENTS: N_("Documents and ID"),
+    Topic.RESIDENCE: N_("Residence and citizenship"),
+    Topic.SOCIAL: N_("Social assistance and child allowance"),
+    Topic.HEALTH: N_("Health insurance"),
+    Topic.SCHOOL: N_("School enrolment and foreign certificates"),
+    Topic.WORK: N_("Work and unemployment registration"),
+    Topic.HOUSING: N_("Housing and property"),
+    Topic.OTHER: N_("Something else"),
+}
+
+PICK_TOPIC = T("lg.topic", "Free legal advice. What is it about?")
+PICK_CENTRE = T("lg.centre", "At which centre?")
+PICK_DAY = T("lg.day", "{topic} at {centre}. Days with a free time:")
+NO_DAYS = T(
+    "lg.no_days", "There is no free time at {centre} in the next two weeks. Try another centre."
+)
+PICK_TIME = T("lg.time", "Free times on {day}:")
+CONFIRM = T("lg.confirm", "Legal advice: {topic}\n{when}, at {centre}\nBook it?")
+BOOKED = T(
+    "lg.booked",
+    "Booked: legal advice on {topic}, {when}, at {centre}. It is free of charge. "
+    "I will remind you before it. Add it to your calendar with the file below.",
+)
+TAKEN = T("lg.taken", "Sorry, that time was just taken. Here are the next free times:")
+YOURS = T(
+    "lg.yours",
+    "You already have an appointment: {topic}, {when}, at {centre}. "
+    "You can hold one at a time. Move it, cancel it or keep it?",
+)
+CANCEL_ASK = T("lg.cancel_ask", "Cancel your appointment on {when}?")
+CANCELLED = T("lg.cancelled", "Cancelled. You can book again any time.")
+PIN = T("lg.pin", "{centre} on the map")
+ADVISER_NEW = T("lg.adviser_new", "New appointment: {when}, at {where}. Topic: {what}.")
+ADVISER_CANCELLED = T("lg.adviser_cancelled", "Cancelled: the appointment on {when} at {where}.")
+
+
+# -- choosing ------------------------------------------------------------------------------------
+@flow.on_button("home")
+async def home(ctx: Context) -> Reply:
+    """Main menu → Legal advice: the topics, or the appointment the person already has."""
+    user = _user(ctx)
+    ctx.clear_state()
+    mine = await ctx.uow.legal.upcoming(user.id, ctx.clock.now())
+    if mine is not None:
+        return await _yours(ctx, mine)
+    buttons = [ctx.button(label, f"lg:t:{t.value}") for t, label in TOPIC_NAMES.items()]
+    return ctx.reply(PICK_TOPIC, [*[[b] for b in buttons], menu_button(ctx)], replace=True)
+
+
+async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
+    centre = await _centre(ctx, str(mine.centre_id))
+    move = f"lg:d:{mine.topic.value}:{centre.id}:{mine.id}"
+    return ctx.reply(
+        YOURS,
+        [[ctx.button(N_("Move it"), move, icon="🕓")],
+         [ctx.button(N_("Cancel it"), f"lg:x:{mine.id}", icon="❌")],
+         [ctx.button(N_("Keep it"), "menu:main", icon="✅")]],
+        replace=True, **_params(ctx, mine.topic, mine.starts_at, centre),
+    )  # fmt: skip
+
+
+@flow.on_button("t")
+async def topic(ctx: Context, topic_value: str) -> Reply:
+    """A topic chosen: at my centre, unless I have none."""
+    user = _user(ctx)
+    chosen = _topic(topic_value)
+    if user.centre_id is not None:
+        return await days(ctx, chosen.value, str(user.centre_id))
+    return await centres(ctx, chosen.value)
+
+
+@flow.on_button("c")
+async def centres(ctx: Context, topic_value: str, move: str = "") -> Reply:
+    """Choose another centre."""
+    _user(ctx)
+    chosen = _topic(topic_value)
+    tail = f":{move}" if move else ""
+    buttons = [
+        ctx.button(ctx.centre_name(c), f"lg:d:{chosen.value}:{c.id}{tail}")
+        for c in await ctx.uow.centres.all()
+    ]
+    return ctx.reply(PICK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
+
+
+@flow.on_button("d")
+async def days(ctx: Context, topic_value: str, centre_id: str, move: str = "") -> Reply:
+    """The next days with a free time (up to two weeks ahead)."""
+    _user(ctx)
+    chosen = _topic(topic_value)
+    centre = await _centre(ctx, centre_id)
+    tail = f":{move}" if move else ""
+    slots = await _free(ctx, centre, ctx.clock.now(), DAYS_AHEAD)
+    days_free = sorted({_local(ctx, s.starts_at).date() for s in slots})
+    other = [ctx.button(N_("Another centre"), f"lg:c:{chosen.value}{tail}", icon="📍")]
+    if not days_free:
+        return ctx.reply(
+            NO_DAYS, [other, menu_button(ctx)], replace=True, centre=ctx.centre_name(centre)
+        )
+    buttons = [
+        Button(_day_label(ctx, d), f"lg:h:{chosen.value}:{centre.id}:{d:%Y%m%d}{tail}")
+        for d in days_free
+    ]
+    return ctx.reply(
+        PICK_DAY, [*rows_of(buttons, 3), other, menu_button(ctx)], replace=True,
+        topic=ctx._(TOPIC_NAMES[chosen]), centre=ctx.centre_name(centre),
+    )  # fmt: skip
+
+
+@flow.on_button("h")
+async def times(ctx: Context, topic_value: str, centre_id: str, day: str, move: str = "") -> Reply:
+    """The free times of one day."""
+    _user(ctx)
+    chosen = _topic(topic_value)
+    centre = await _centre(ctx, centre_id)
+    try:
+        wanted = datetime.strptime(day, "%Y%m%d").date()
+    except ValueError:
+        raise Stale from None
+    return _times_reply(ctx, PICK_TIME, chosen, centre, await _free_on(ctx, centre, wanted), move)
+
+
+def _times_reply(
+    ctx: Context, text: Text, chosen: Topic, centre: Centre, slots: list[Slot], move: str
+) -> Outgoing:
+    tail = f":{move}" if move else ""
+    starts = sorted({s.starts_at for s in slots})
+    buttons = [
+        Button(f"{_local(ctx, at):%H:%M}", f"lg:ok:{chosen.value}:{centre.id}:{_minute(at)}{tail}")
+        for at in starts
+    ]
+    first = starts[0] if starts else ctx.clock.now()
+    back = f"lg:d:{chosen.value}:{centre.id}{tail}"
+    return ctx.reply(
+        text, [*rows_of(buttons, 4), [ctx.button(N_("Back"), back, icon="◀️"), *menu_button(ctx)]],
+        replace=True, day=_day_label(ctx, _local(ctx, first).date()),
+    )  # fmt: skip
+
+
+@flow.on_button("ok")
+async def confirm(
+    ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
+) -> Reply:
+    """Check before booking."""
+    _user(ctx)
+    chosen = _topic(topic_value)
+    centre = await _centre(ctx, centre_id)
+    at = _at(minute)
+    tail = f":{move}" if move else ""
+    yes = f"lg:bk:{chosen.value}:{centre.id}:{minute}{tail}"
+    back = f"lg:h:{chosen.value}:{centre.id}:{_local(ctx, at):%Y%m%d}{tail}"
+    return ctx.reply(
+        CONFIRM,
+        [[ctx.button(N_("Yes, book it"), yes, icon="✅")],
+         [ctx.button(N_("Back"), back, icon="◀️")]],
+        **_params(ctx, chosen, at, centre),
+    )  # fmt: skip
+
+
+@flow.on_button("bk")
+async def book(
+    ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
+) -> Reply:
+    """Hold the slot (any adviser free then); when moving, the old one goes only now."""
+    user = _user(ctx)
+    chosen = _topic(topic_value)
+    centre = await _centre(ctx, centre_id)
+    at = _at(minute)
+    now = ctx.clock.now()
+    old = await _own(ctx, move) if move else None
+    if old is None and (held := await ctx.uow.legal.upcoming(user.id, now)) is not None:
+        return await _yours(ctx, held)  # one at a time: offer to move the one they have
+    day_slots = await _free_on(ctx, centre, _local(ctx, at).date())
+    appointment = None
+    for slot in (s for s in day_slots if s.starts_at == at):
+        appointment = await ctx.uow.legal.book(
+            adviser_id=slot.adviser_id, user_id=user.id, centre_id=centre.id, topic=chosen,
+            starts_at=slot.starts_at, ends_at=slot.ends_at, now=now,
+        )  # fmt: skip
+        if appointment is not None:
+            break
+    if appointment is None:
+        later = [s for s in day_slots if s.starts_at != at] or await _free(
+            ctx, centre, now, DAYS_AHEAD
+        )
+        return _times_reply(ctx, TAKEN, chosen, centre, later[:12], move)
+    if old is not None:
+        await _release(ctx, old, centre)
+    await _plan(ctx, appointment, centre)
+    return _confirmation(ctx, appointment, centre)
+
+
+# -- moving and cancelling -----------------------------------------------------------------------
+@flow.on_button("x")
+async def ask_cancel(ctx: Context, appointment_id: str) -> Reply:
+    """Are you sure?"""
+    mine = await _own(ctx, appointment_id)
+    return ctx.reply(
+        CANCEL_ASK,
+        [[ctx.button(N_("Yes, cancel"), f"lg:xx:{mine.id}", icon="❌")],
+         [ctx.button(N_("No, keep it"), "lg:home", icon="✅")]],
+        when=ctx.tr.format_datetime(ctx.locale, mine.starts_at),
+    )  # fmt: skip
+
+
+@flow.on_button("xx")
+async def cancel(ctx: Context, appointment_id: str) -> Reply:
+    """Release the slot; reminders go; the adviser is told."""
+    mine = await _own(ctx, appointment_id)
+    await _release(ctx, mine, await _centre(ctx, str(mine.centre_id)))
+    return main_menu(ctx, CANCELLED, replace=True)
+
+
+@cancels("legal")
+async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
+    """'I can't come' on an appointment reminder releases the slot at once."""
+    return await cancel(ctx, ref.split(":", 1)[1])
+
+
+# -- the rules around a booking ------------------------------------------------------------------
+async def _plan(ctx: Context, appointment: Appointment, centre: Centre) -> None:
+    now = ctx.clock.now()
+    await reminders.plan(
+        ctx.uow, user_id=appointment.user_id, ref=f"legal:{appointment.id}",
+        starts_at=appointment.starts_at, offsets=ctx.policy.reminder_offsets, now=now,
+        what=word(TOPIC_NAMES[appointment.topic]), where=name(centre.name),
+    )  # fmt: skip
+    await _tell_adviser(ctx, appointment, centre, ADVISER_NEW)
+
+
+async def _release(ctx: Context, appointment: Appointment, centre: Centre) -> None:
+    await ctx.uow.legal.cancel(appointment.id)
+    await reminders.cancel(ctx.uow, ref=f"legal:{appointment.id}", now=ctx.clock.now())
+    await _tell_adviser(ctx, appointment, centre, ADVISER_CANCELLED)
+
+
+async def _tell_adviser(ctx: Context, appointment: Appointment, centre: Centre, text: Text) -> None:
+    """New and cancelled appointments reach the adviser through the outbox."""
+    if appointment.adviser_user_id is None:
+        return
+    now = ctx.clock.now()
+    notice = Notice.of(
+        text, what=word(TOPIC_NAMES[appointment.topic]), when=when(appointment.starts_at),
+        where=name(centre.name),
+    )  # fmt: skip
+    await ctx.uow.outbox.enqueue(
+        appointment.adviser_user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
+    )
+
+
+def _confirmation(ctx: Context, appointment: Appointment, centre: Centre) -> list[Outgoing]:
+    params = _params(ctx, appointment.topic, appointment.starts_at, centre)
+    calendar = session_ics(
+        uid=f"legal-{appointment.id}@reintegrate", title=f"{params['topic']}",
+        starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+        location=f"{centre.name}, {centre.address}", timezone=ctx.policy.timezone,
+        now=ctx.clock.now(),
+    )  # fmt: skip
+    text = ctx.reply(BOOKED, [menu_button(ctx)], document=calendar, **params)
+    pin = ctx.reply(
+        PIN,
+        location=Location(centre.latitude, centre.longitude, ctx.centre_name(centre),
+                          ctx.local_name(centre.address)),
+        centre=ctx.centre_name(centre),
+    )  # fmt: skip
+    return [text, pin]
+
+
+# -- helpers -------------------------------------------------------------------------------------
+async def _free(ctx: Context, centre: Centre, start: datetime, days_ahead: int) -> list[Slot]:
+    hours, minutes = await ctx.uow.legal.hours(centre.id)
+    if not hours:
+        return []
+    first_day = _local(ctx, start).date()
+    end = datetime.combine(first_day + timedelta(days=days_ahead + 1), time(0), _tz(ctx))
+    advisers = sorted({h.adviser_id for h in hours})
+    blocked, booked = await ctx.uow.legal.busy(advisers, start - timedelta(days=1), end)
+    return free_slots(
+        hours=hours, slot_minutes=minutes, days_off=(), blocked=blocked, booked=booked,
+        first_day=first_day, days=days_ahead, now=ctx.clock.now(), notice=NOTICE, tz=_tz(ctx),
+    )  # fmt: skip
+
+
+async def _free_on(ctx: Context, centre: Centre, day: date) -> list[Slot]:
+    start = datetime.combine(day, time(0), _tz(ctx))
+    return [s for s in await _free(ctx, centre, start, 1) if _local(ctx, s.starts_at).date() == day]
+
+
+def _params(ctx: Context, chosen: Topic, at: datetime, centre: Centre) -> dict[str, Any]:
+    return {
+        "topic": ctx._(TOPIC_NAMES[chosen]),
+        "when": ctx.tr.format_datetime(ctx.locale, at),
+        "centre": ctx.centre_name(centre),
+    }
+
+
+def _user(ctx: Context) -> User:
+    if ctx.user is None:
+        raise Stale
+    return ctx.user
+
+
+def _topic(value: str) -> Topic:
+    try:
+        return Topic(value)
+    except ValueError:
+        raise Stale from None
+
+
+async def _centre(ctx: Context, centre_id: str) -> Centre:
+    number = parse_id(centre_id)
+    centre = await ctx.uow.centres.get(number) if number is not None else None
+    if centre is None:
+        raise Stale
+    return centre
+
+
+async def _own(ctx: Context, appointment_id: str) -> Appointment:
+    user = _user(ctx)
+    number = parse_id(appointment_id)
+    mine = await ctx.uow.legal.get(number) if number is not None else None
+    if mine is None or mine.user_id != user.id or mine.status != "booked":
+        raise Stale
+    if mine.starts_at <= ctx.clock.now():
+        raise Stale
+    return mine
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.policy.timezone)
+
+
+def _local(ctx: Context, at: datetime) -> datetime:
+    return at.astimezone(_tz(ctx))
+
+
+def _minute(at: datetime) -> int:
+    return int(at.timestamp() // 60)
+
+
+def _at(minute: str) -> datetime:
+    number = parse_id(minute)
+    if number is None:
+        raise Stale
+    return datetime.fromtimestamp(number * 60, UTC)
+
+
+def _day_label(ctx: Context, day: date) -> str:
+    return f"{ctx.tr.weekday_name(ctx.locale, day.weekday())[:3]} {day:%d.%m.}"

@@ -1,0 +1,156 @@
+"""Legal advice: advisers' hours and absences, and appointments no two people can share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import cast
+
+from sqlalchemy import Table, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.model import Appointment, Topic
+from handlers.ports import Conflict
+from handlers.rules.slots import WeeklyHours
+from storage.models import AdviserAbsenceRow, AdviserHoursRow, AdviserRow, AppointmentRow
+
+BOOKED, CANCELLED = "booked", "cancelled"
+_appointments = cast(Table, AppointmentRow.__table__)
+
+
+class SqlLegal:
+    """Implements handlers.ports.LegalRepository."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def hours(self, centre_id: int) -> tuple[list[WeeklyHours], dict[int, int]]:
+        """Every adviser's weekly hours at a centre, and each adviser's slot length."""
+        rows = await self._s.execute(
+            select(AdviserHoursRow, AdviserRow.slot_minutes)
+            .join(AdviserRow, AdviserRow.id == AdviserHoursRow.adviser_id)
+            .where(AdviserHoursRow.centre_id == centre_id)
+        )
+        hours, minutes = [], {}
+        for h, slot in rows.all():
+            hours.append(
+                WeeklyHours(h.adviser_id, h.centre_id, h.weekday,
+                            time.fromisoformat(h.starts), time.fromisoformat(h.ends))
+            )  # fmt: skip
+            minutes[h.adviser_id] = slot
+        return hours, minutes
+
+    async def busy(
+        self, adviser_ids: Sequence[int], start: datetime, end: datetime
+    ) -> tuple[list[tuple[int, datetime, datetime]], set[tuple[int, datetime]]]:
+        """Absences (as intervals) and booked start times of these advisers in [start, end)."""
+        absences = await self._s.execute(
+            select(AdviserAbsenceRow).where(
+                AdviserAbsenceRow.adviser_id.in_(adviser_ids),
+                AdviserAbsenceRow.starts_at < end,
+                AdviserAbsenceRow.ends_at > start,
+            )
+        )
+        booked = await self._s.execute(
+            select(AppointmentRow.adviser_id, AppointmentRow.starts_at).where(
+                AppointmentRow.adviser_id.in_(adviser_ids),
+                AppointmentRow.status != CANCELLED,
+                AppointmentRow.starts_at >= start,
+                AppointmentRow.starts_at < end,
+            )
+        )
+        return (
+            [(a.adviser_id, a.starts_at, a.ends_at) for a in absences.scalars()],
+            {(a, s) for a, s in booked.all()},
+        )
+
+    async def book(
+        self,
+        *,
+        adviser_id: int,
+        user_id: int,
+        centre_id: int,
+        topic: Topic,
+        starts_at: datetime,
+        ends_at: datetime,
+        now: datetime,
+    ) -> Appointment | None:
+        """Hold the slot; None if someone holds it already.
+
+        Raises Conflict when another booking of the same slot commits at the same moment
+        (the unique index): the unit of work is retried and then finds the slot taken.
+        """
+        taken = (
+            select(_appointments.c.id)
+            .where(
+                _appointments.c.adviser_id == adviser_id,
+                _appointments.c.starts_at == literal(starts_at, _appointments.c.starts_at.type),
+                _appointments.c.status != CANCELLED,
+            )
+            .exists()
+        )
+        values = select(
+            literal(adviser_id), literal(user_id), literal(centre_id), literal(topic.value),
+            literal(starts_at, _appointments.c.starts_at.type),
+            literal(ends_at, _appointments.c.ends_at.type), literal(BOOKED),
+            literal(now, _appointments.c.created_at.type),
+        ).where(~taken)  # fmt: skip
+        insert = _appointments.insert().from_select(
+            ["adviser_id", "user_id", "centre_id", "topic", "starts_at", "ends_at", "status",
+             "created_at"],
+            values,
+        )  # fmt: skip
+        try:
+            result = await self._s.execute(insert)
+        except IntegrityError as exc:
+            raise Conflict("slot taken") from exc
+        if not getattr(result, "rowcount", 1):
+            return None
+        row = (
+            await self._s.execute(
+                select(AppointmentRow).where(
+                    AppointmentRow.adviser_id == adviser_id,
+                    AppointmentRow.starts_at == starts_at,
+                    AppointmentRow.status == BOOKED,
+                )
+            )
+        ).scalar_one()
+        return await self._appointment(row)
+
+    async def upcoming(self, user_id: int, after: datetime) -> Appointment | None:
+        """The person's next booked appointment, if any."""
+        row = (
+            await self._s.execute(
+                select(AppointmentRow)
+                .where(
+                    AppointmentRow.user_id == user_id,
+                    AppointmentRow.status == BOOKED,
+                    AppointmentRow.starts_at > after,
+                )
+                .order_by(AppointmentRow.starts_at)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return await self._appointment(row) if row else None
+
+    async def get(self, appointment_id: int) -> Appointment | None:
+        """An appointment by id."""
+        row = await self._s.get(AppointmentRow, appointment_id)
+        return await self._appointment(row) if row else None
+
+    async def cancel(self, appointment_id: int) -> None:
+        """Release the slot."""
+        await self._s.execute(
+            update(AppointmentRow)
+            .where(AppointmentRow.id == appointment_id)
+            .values(status=CANCELLED)
+        )
+
+    async def _appointment(self, row: AppointmentRow) -> Appointment:
+        adviser = await self._s.get(AdviserRow, row.adviser_id)
+        return Appointment(
+            id=row.id, adviser_id=row.adviser_id, user_id=row.user_id, centre_id=row.centre_id,
+            topic=Topic(row.topic), starts_at=row.starts_at, ends_at=row.ends_at,
+            status=row.status, adviser_user_id=adviser.user_id if adviser else None,
+        )  # fmt: skip

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
         g.add_argument("who", help="<platform>:<user id>, e.g. telegram:123456 or console:ana")
         g.add_argument("role")
+        if verb == "grant":
+            g.add_argument(
+                "--adviser", metavar="NAME",
+                help="with role adviser: this person is the adviser NAME (e.g. Jelena from the "
+                "demo data); their appointments and hours become theirs",
+            )  # fmt: skip
     imp = sub.add_parser("import", help="import a schedule from a .csv or .xlsx file")
     imp.add_argument("what", choices=["workshops"], help="what the file holds")
     imp.add_argument("file", metavar="FILE", help="see templates/workshops.csv for the columns")
@@ -178,6 +184,9 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
                 return 1
             if args.verb == "grant":
                 changed = await uow.users.grant(user.id, role, SystemClock().now())
+                if role is Role.ADVISER and getattr(args, "adviser", None):
+                    await uow.legal.link_adviser(user.id, args.adviser)
+                    changed = True
             else:
                 changed = await uow.users.revoke(user.id, role)
             await uow.commit()

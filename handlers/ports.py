@@ -251,6 +251,16 @@ class LegalRepository(Protocol):
 
     async def cancel(self, appointment_id: int) -> None: ...
 
+    async def adviser_of(self, user_id: int) -> int | None: ...
+
+    async def agenda(
+        self, adviser_id: int, start: datetime, end: datetime
+    ) -> list[Appointment]: ...
+
+    async def mark(self, appointment_id: int, status: str) -> None: ...
+
+    async def block(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""

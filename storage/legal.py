@@ -154,3 +154,48 @@ class SqlLegal:
             topic=Topic(row.topic), starts_at=row.starts_at, ends_at=row.ends_at,
             status=row.status, adviser_user_id=adviser.user_id if adviser else None,
         )  # fmt: skip
+
+    async def adviser_of(self, user_id: int) -> int | None:
+        """The adviser record of a person, if they are one."""
+        found: int | None = (
+            await self._s.execute(select(AdviserRow.id).where(AdviserRow.user_id == user_id))
+        ).scalar_one_or_none()
+        return found
+
+    async def agenda(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]:
+        """The adviser's appointments in [start, end) that are not cancelled, by time."""
+        rows = await self._s.execute(
+            select(AppointmentRow)
+            .where(
+                AppointmentRow.adviser_id == adviser_id,
+                AppointmentRow.status != CANCELLED,
+                AppointmentRow.starts_at >= start,
+                AppointmentRow.starts_at < end,
+            )
+            .order_by(AppointmentRow.starts_at)
+        )
+        return [await self._appointment(r) for r in rows.scalars()]
+
+    async def mark(self, appointment_id: int, status: str) -> None:
+        """Attended or no-show."""
+        await self._s.execute(
+            update(AppointmentRow).where(AppointmentRow.id == appointment_id).values(status=status)
+        )
+
+    async def block(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]:
+        """The adviser is away in [start, end): no times are offered; the booked ones returned."""
+        self._s.add(AdviserAbsenceRow(adviser_id=adviser_id, starts_at=start, ends_at=end))
+        await self._s.flush()
+        return [a for a in await self.agenda(adviser_id, start, end) if a.status == BOOKED]
+
+    async def link_adviser(self, user_id: int, name: str) -> int:
+        """Make a person the adviser called `name` (a new adviser record if there is none)."""
+        row = (
+            await self._s.execute(select(AdviserRow).where(AdviserRow.name == name))
+        ).scalar_one_or_none()
+        if row is None:
+            row = AdviserRow(name=name, slot_minutes=30)
+            self._s.add(row)
+        row.user_id = user_id
+        await self._s.flush()
+        return row.id

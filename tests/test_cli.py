@@ -91,6 +91,14 @@ def test_grant_and_revoke_roles(db: Path):
     assert bad.returncode == 2 and "unknown role" in bad.stderr
 
 
+def test_an_adviser_is_linked_to_their_hours_and_sees_their_day(db: Path):
+    cli("chat", "--user", "jelena", db=db, stdin="1\n1\n1\n1\n")
+    done = cli("grant", "console:jelena", "adviser", "--adviser", "Jelena", db=db)
+    assert done.returncode == 0, done.stderr
+    shown = cli("chat", "--user", "jelena", db=db, stdin="My appointments\nToday\n")
+    assert "No appointments today." in shown.stdout
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

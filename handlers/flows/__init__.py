@@ -1,6 +1,7 @@
 """One module per journey; `ALL` lists the flows the conversation routes to."""
 
 from handlers.flows import (
+    advise,
     centres,
     common,
     coordinate,
@@ -24,4 +25,5 @@ ALL: tuple[Flow, ...] = (
     workshops.flow,
     coordinate.flow,
     legal.flow,
+    advise.flow,
 )

@@ -36,6 +36,8 @@ def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **param
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if ctx.user is not None and ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
         rows.append([ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂")])
+    if ctx.user is not None and ctx.user.has_role(Role.ADVISER):
+        rows.append([ctx.button(N_("My appointments"), "adv:home", icon="🗓")])
     return ctx.reply(text, rows, replace=replace, **params)
 
 

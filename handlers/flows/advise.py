@@ -1,0 +1,146 @@
+"""The legal adviser's day: today's and this week's appointments, attendance, "I'm ill today".
+
+Only people with the adviser role who are linked to an adviser record get in; every step
+checks it on the server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.context import Context
+from handlers.flows.legal import TOPIC_NAMES
+from handlers.flows.menu import menu_button
+from handlers.flows.workshops import parse_id
+from handlers.messages import Button
+from handlers.model import Appointment, Role
+from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name, when
+from handlers.router import Flow, Reply, Stale
+from handlers.rules import reminders
+from handlers.texts import N_, T
+
+flow = Flow("adv")
+
+HOME = T("adv.home", "Your appointments. Which days?")
+AGENDA = T("adv.agenda", "Appointments, {days}: {count}. Mark ✅ came or ❌ did not come.")
+NONE = T("adv.none", "No appointments {days}.")
+ILL_ASK = T(
+    "adv.ill_ask",
+    "Block the rest of today? {count} people with an appointment will be told and offered "
+    "other times.",
+)
+ILL_DONE = T("adv.ill_done", "Done. Get well soon! {count} people are being told.")
+ILL_NOTICE = T(
+    "adv.ill_notice",
+    "Sorry: your legal advice appointment on {when} at {where} cannot take place, "
+    "the adviser is ill. Please choose another time.",
+)
+DAYS = {"0": N_("today"), "7": N_("this week")}
+
+
+async def _adviser(ctx: Context) -> int:
+    """The adviser record of the person; Stale for anyone else."""
+    if ctx.user is None or not ctx.user.has_role(Role.ADVISER):
+        raise Stale
+    adviser = await ctx.uow.legal.adviser_of(ctx.user.id)
+    if adviser is None:
+        raise Stale
+    return adviser
+
+
+@flow.on_button("home")
+async def home(ctx: Context) -> Reply:
+    """Today, this week, or "I'm ill today"."""
+    await _adviser(ctx)
+    return ctx.reply(
+        HOME,
+        [[ctx.button(N_("Today"), "adv:d:0", icon="📅"),
+          ctx.button(N_("This week"), "adv:d:7", icon="🗓")],
+         [ctx.button(N_("I'm ill today"), "adv:ill", icon="🤒")],
+         menu_button(ctx)],
+        replace=True,
+    )  # fmt: skip
+
+
+@flow.on_button("d")
+async def agenda(ctx: Context, span: str) -> Reply:
+    """The appointments with attendance buttons (people are shown by number, not name)."""
+    adviser = await _adviser(ctx)
+    if span not in DAYS:
+        raise Stale
+    start = _midnight(ctx)
+    found = await ctx.uow.legal.agenda(adviser, start, start + timedelta(days=max(1, int(span))))
+    days = ctx._(DAYS[span])
+    back = [ctx.button(N_("Back"), "adv:home", icon="◀️"), *menu_button(ctx)]
+    if not found:
+        return ctx.reply(NONE, [back], replace=True, days=days)
+    rows = [_row(ctx, a, span) for a in found]
+    return ctx.reply(AGENDA, [*rows, back], replace=True, days=days, count=len(found))
+
+
+def _row(ctx: Context, a: Appointment, span: str) -> list[Button]:
+    local = a.starts_at.astimezone(ZoneInfo(ctx.policy.timezone))
+    mark = {"attended": "✅", "no_show": "❌"}.get(a.status, "·")
+    day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
+    label = f"{mark} {day} {local:%H:%M} · {ctx._(TOPIC_NAMES[a.topic])} · #{a.user_id}"
+    return [
+        Button(label[:120], f"adv:d:{span}"),
+        Button("✅", f"adv:a:{a.id}:1:{span}"),
+        Button("❌", f"adv:a:{a.id}:0:{span}"),
+    ]
+
+
+@flow.on_button("a")
+async def attendance(ctx: Context, appointment_id: str, came: str, span: str) -> Reply:
+    """Mark one appointment attended or missed (only the adviser's own)."""
+    adviser = await _adviser(ctx)
+    number = parse_id(appointment_id)
+    found = await ctx.uow.legal.get(number) if number is not None else None
+    if found is None or found.adviser_id != adviser or came not in ("0", "1"):
+        raise Stale
+    if found.status == "cancelled":
+        raise Stale
+    await ctx.uow.legal.mark(found.id, "attended" if came == "1" else "no_show")
+    return await agenda(ctx, span)
+
+
+@flow.on_button("ill")
+async def ask_ill(ctx: Context, sure: str = "") -> Reply:
+    """Block the rest of today: ask first, then tell everyone booked and offer other times."""
+    adviser = await _adviser(ctx)
+    now = ctx.clock.now()
+    end = _midnight(ctx) + timedelta(days=1)
+    if sure != "yes":
+        booked = [a for a in await ctx.uow.legal.agenda(adviser, now, end) if a.status == "booked"]
+        return ctx.reply(
+            ILL_ASK,
+            [[ctx.button(N_("Yes, block today"), "adv:ill:yes", icon="🤒")],
+             [ctx.button(N_("No"), "adv:home", icon="◀️")]],
+            count=len(booked),
+        )  # fmt: skip
+    affected = await ctx.uow.legal.block(adviser, now, end)
+    for a in affected:
+        await _call_off(ctx, a)
+    return ctx.reply(ILL_DONE, [menu_button(ctx)], count=len(affected))
+
+
+async def _call_off(ctx: Context, a: Appointment) -> None:
+    """One appointment off: slot, reminders, and a notice with the way to a new time."""
+    now = ctx.clock.now()
+    centre = await ctx.uow.centres.get(a.centre_id)
+    await ctx.uow.legal.cancel(a.id)
+    await reminders.cancel(ctx.uow, ref=f"legal:{a.id}", now=now)
+    notice = Notice.of(
+        ILL_NOTICE,
+        [[NoticeButton(N_("Choose another time"), f"lg:d:{a.topic.value}:{a.centre_id}", "🕓")]],
+        when=when(a.starts_at), where=name(centre.name if centre else ""),
+    )  # fmt: skip
+    await ctx.uow.outbox.enqueue(
+        a.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
+    )
+
+
+def _midnight(ctx: Context) -> datetime:
+    tz = ZoneInfo(ctx.policy.timezone)
+    return datetime.combine(ctx.clock.now().astimezone(tz).date(), time(0), tz)

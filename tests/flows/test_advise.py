@@ -1,0 +1,65 @@
+"""The adviser's day: agenda, attendance, and "I'm ill today" telling everyone booked."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.model import Role
+from storage.db import session_factory
+from storage.models import AppointmentRow
+from tests.flows.test_legal import to_times
+from tests.flows.test_workshops import joined
+from tests.outbox.helpers import Recorder, tick, user_id, worker
+
+
+async def adviser(app, person, name="marko"):
+    p = await joined(person, name)
+    async with app.uow() as uow:
+        uid = await user_id(app, p)
+        await uow.users.grant(uid, Role.ADVISER, app.clock.now())
+        await uow.legal.link_adviser(uid, "Marko")
+        await uow.commit()
+    return p
+
+
+async def test_agenda_attendance_and_ill_today(app, person, clock):
+    ana, ben = await joined(person, "ana"), await joined(person, "ben")
+    for p, at in ((ana, "09:00"), (ben, "12:30")):
+        await to_times(p)  # Tuesday 24.11. with Marko at Pirot
+        await p.press(at)
+        await p.press("Yes, book it")
+    marko = await adviser(app, person)
+    clock.advance(days=1, hours=-2)  # Tuesday 08:00 in Belgrade
+    await marko.send("/menu")
+    await marko.press("My appointments")
+    await marko.press("Today")
+    assert marko.keys == ["adv.agenda"] and "2" in marko.last.text
+    assert marko.last.keyboard[0][0].label.startswith("· Tue 09:00 · Documents and ID")
+
+    clock.advance(hours=2)  # 10:00: ana came
+    await marko.press_payload(marko.last.keyboard[0][1].payload)
+    assert marko.last.keyboard[0][0].label.startswith("✅")
+
+    await marko.press("Back")
+    await marko.press("I'm ill today")
+    assert marko.keys == ["adv.ill_ask"] and "1 people" in marko.last.text
+    await marko.press("Yes, block today")
+    assert marko.keys == ["adv.ill_done"]
+    rec = Recorder()
+    await tick(app, worker(app, rec))
+    (notice,) = [o for o in rec.to("ben") if o.key == "adv.ill_notice"]
+    assert all(o.key != "adv.ill_notice" for o in rec.to("ana")), "her time had passed"
+    await ben.press_payload(notice.buttons[0].payload)
+    assert ben.keys == ["lg.day"] and "Tue 24.11." not in ben.labels, "today is blocked"
+    async with session_factory(app.engine)() as s:
+        statuses = dict((await s.execute(select(AppointmentRow.id, AppointmentRow.status))).all())
+    assert sorted(statuses.values()) == ["attended", "cancelled"]
+
+
+async def test_only_advisers_see_the_agenda(app, person):
+    ana = await joined(person)
+    await ana.send("/menu")
+    assert "🗓 My appointments" not in ana.labels
+    for payload in ("adv:home", "adv:d:0", "adv:ill:yes", "adv:a:1:1:0"):
+        await ana.press_payload(payload)
+        assert ana.keys == ["common.expired"], payload

@@ -216,3 +216,15 @@ class Appointment:
     ends_at: datetime
     status: str
     adviser_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A request for an adviser to phone someone back."""
+
+    id: int
+    user_id: int
+    centre_id: int
+    topic: Topic
+    phone: str
+    created_at: datetime

@@ -11,6 +11,7 @@ from handlers.model import (
     Appointment,
     Audience,
     Booking,
+    Callback,
     Centre,
     ConversationState,
     Reminder,
@@ -87,6 +88,8 @@ class UserRepository(Protocol):
     async def grant(self, user_id: int, role: Role, now: datetime) -> bool: ...
 
     async def revoke(self, user_id: int, role: Role) -> bool: ...
+
+    async def add_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None: ...
 
 
 class CentreRepository(Protocol):
@@ -262,6 +265,20 @@ class LegalRepository(Protocol):
     async def block(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]: ...
 
 
+class CallbackRepository(Protocol):
+    """ "Call me back" requests for advisers (the phone number is erased once called)."""
+
+    async def request(
+        self, *, user_id: int, centre_id: int, topic: Topic, phone: str, now: datetime
+    ) -> int: ...
+
+    async def open_for(self, adviser_id: int) -> list[Callback]: ...
+
+    async def done(self, callback_id: int) -> Callback | None: ...
+
+    async def advisers_at(self, centre_id: int) -> list[int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""
 
@@ -273,6 +290,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     workshops: WorkshopRepository
     legal: LegalRepository
+    callbacks: CallbackRepository
 
     async def __aenter__(self) -> Self: ...
 

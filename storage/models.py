@@ -342,3 +342,20 @@ class AppointmentRow(Base):
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class CallbackRow(Base):
+    """A "call me back" request: a phone number given with its own consent, for an adviser.
+
+    The number is erased once an adviser has called.
+    """
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(24))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]

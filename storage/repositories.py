@@ -28,6 +28,7 @@ from handlers.ports import Conflict
 from storage.models import (
     AppointmentRow,
     BookingRow,
+    CallbackRow,
     CentreRow,
     ConsentRow,
     ConversationStateRow,
@@ -213,6 +214,7 @@ class SqlUsers:
         """Remove the person and everything that names them."""
         # Explicit deletes, child tables first, so this holds even where cascades are off.
         for table in (
+            CallbackRow,
             AppointmentRow,
             BookingRow,
             OutboxRow,
@@ -236,6 +238,11 @@ class SqlUsers:
         self._s.add(RoleRow(user_id=user_id, role=role.value, granted_at=now))
         await self._s.flush()
         return True
+
+    async def add_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None:
+        """Record one more consent (e.g. `phone` for a call-back)."""
+        self._s.add(ConsentRow(user_id=user_id, kind=kind, version=version, given_at=now))
+        await self._s.flush()
 
     async def revoke(self, user_id: int, role: Role) -> bool:
         """Take a role away; False if the person did not have it."""

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
+from storage.callbacks import SqlCallbacks
 from storage.legal import SqlLegal
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     reminders: SqlReminders
     workshops: SqlWorkshops
     legal: SqlLegal
+    callbacks: SqlCallbacks
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminders(self._session)
         self.workshops = SqlWorkshops(self._session)
         self.legal = SqlLegal(self._session)
+        self.callbacks = SqlCallbacks(self._session)
         return self
 
     async def __aexit__(

@@ -36,6 +36,7 @@ ILL_NOTICE = T(
     "Sorry: your legal advice appointment on {when} at {where} cannot take place, "
     "the adviser is ill. Please choose another time.",
 )
+CALLBACKS = T("adv.callbacks", "Call-back requests at your centres: {count}.")
 DAYS = {"0": N_("today"), "7": N_("this week")}
 
 
@@ -57,6 +58,7 @@ async def home(ctx: Context) -> Reply:
         HOME,
         [[ctx.button(N_("Today"), "adv:d:0", icon="📅"),
           ctx.button(N_("This week"), "adv:d:7", icon="🗓")],
+         [ctx.button(N_("Call-back requests"), "adv:cb", icon="📞")],
          [ctx.button(N_("I'm ill today"), "adv:ill", icon="🤒")],
          menu_button(ctx)],
         replace=True,
@@ -103,6 +105,34 @@ async def attendance(ctx: Context, appointment_id: str, came: str, span: str) ->
         raise Stale
     await ctx.uow.legal.mark(found.id, "attended" if came == "1" else "no_show")
     return await agenda(ctx, span)
+
+
+@flow.on_button("cb")
+async def callbacks(ctx: Context) -> Reply:
+    """Open call-back requests at my centres: the number, topic and when it came in."""
+    adviser = await _adviser(ctx)
+    found = await ctx.uow.callbacks.open_for(adviser)
+    rows = []
+    for c in found:
+        local = c.created_at.astimezone(ZoneInfo(ctx.policy.timezone))
+        label = f"📞 {c.phone} · {ctx._(TOPIC_NAMES[c.topic])} · {local:%d.%m. %H:%M}"
+        rows.append(
+            [Button(label[:120], "adv:cb"), ctx.button(N_("Called"), f"adv:cbd:{c.id}", icon="✅")]
+        )
+    rows.append([ctx.button(N_("Back"), "adv:home", icon="◀️"), *menu_button(ctx)])
+    return ctx.reply(CALLBACKS, rows, replace=True, count=len(found))
+
+
+@flow.on_button("cbd")
+async def called(ctx: Context, callback_id: str) -> Reply:
+    """Called: the request closes and the number is erased."""
+    adviser = await _adviser(ctx)
+    number = parse_id(callback_id)
+    mine = {c.id for c in await ctx.uow.callbacks.open_for(adviser)}
+    if number is None or number not in mine:
+        raise Stale
+    await ctx.uow.callbacks.done(number)
+    return await callbacks(ctx)
 
 
 @flow.on_button("ill")

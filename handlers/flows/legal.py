@@ -62,6 +62,21 @@ YOURS = T(
 CANCEL_ASK = T("lg.cancel_ask", "Cancel your appointment on {when}?")
 CANCELLED = T("lg.cancelled", "Cancelled. You can book again any time.")
 PIN = T("lg.pin", "{centre} on the map")
+PHONE_CONSENT_KIND = "phone"
+PHONE_CONSENT = T(
+    "lg.phone_consent",
+    "An adviser can call you instead. For that we need your phone number. We keep it only "
+    "until the adviser has called you, and only advisers see it. Is that all right?",
+)
+ASK_PHONE = T("lg.ask_phone", "Please write your phone number, for example 064 123 4567.")
+BAD_PHONE = T(
+    "lg.bad_phone", "That does not look like a phone number. Please write only the number."
+)
+CALLBACK_SAVED = T(
+    "lg.callback_saved",
+    "Thank you. An adviser from {centre} will call you, usually within two working days.",
+)
+CALLBACK_NOTICE = T("lg.callback_notice", "New call-back request: {what}, at {where}.")
 ADVISER_NEW = T("lg.adviser_new", "New appointment: {when}, at {where}. Topic: {what}.")
 ADVISER_CANCELLED = T("lg.adviser_cancelled", "Cancelled: the appointment on {when} at {where}.")
 
@@ -124,6 +139,9 @@ async def days(ctx: Context, topic_value: str, centre_id: str, move: str = "") -
     slots = await _free(ctx, centre, ctx.clock.now(), DAYS_AHEAD)
     days_free = sorted({_local(ctx, s.starts_at).date() for s in slots})
     other = [ctx.button(N_("Another centre"), f"lg:c:{chosen.value}{tail}", icon="📍")]
+    if not move:
+        other.append(ctx.button(N_("Call me back instead"), f"lg:cb:{chosen.value}:{centre.id}",
+                                icon="📞"))  # fmt: skip
     if not days_free:
         return ctx.reply(
             NO_DAYS, [other, menu_button(ctx)], replace=True, centre=ctx.centre_name(centre)
@@ -219,6 +237,53 @@ async def book(
         await _release(ctx, old, centre)
     await _plan(ctx, appointment, centre)
     return _confirmation(ctx, appointment, centre)
+
+
+# -- call me back -------------------------------------------------------------------------------
+@flow.on_button("cb")
+async def callback(ctx: Context, topic_value: str, centre_id: str, agreed: str = "") -> Reply:
+    """A phone number for an adviser to call: asked for with its own consent."""
+    _user(ctx)
+    chosen = _topic(topic_value)
+    centre = await _centre(ctx, centre_id)
+    if agreed != "yes":
+        return ctx.reply(
+            PHONE_CONSENT,
+            [[ctx.button(N_("Yes, call me"), f"lg:cb:{chosen.value}:{centre.id}:yes", icon="📞")],
+             [ctx.button(N_("No"), f"lg:d:{chosen.value}:{centre.id}", icon="◀️")]],
+        )  # fmt: skip
+    ctx.set_state("lg.phone", topic=chosen.value, centre=centre.id)
+    return ctx.reply(ASK_PHONE, [menu_button(ctx)])
+
+
+@flow.on_state("lg.phone")
+async def phone(ctx: Context) -> Reply:
+    """The number, checked for shape only; stored with the phone consent; advisers told."""
+    user = _user(ctx)
+    number = _phone(ctx.incoming.text)
+    if number is None:
+        return ctx.reply(BAD_PHONE, [menu_button(ctx)])
+    chosen = _topic(str(ctx.state.data.get("topic", "")))
+    centre = await _centre(ctx, str(ctx.state.data.get("centre", "")))
+    now = ctx.clock.now()
+    await ctx.uow.users.add_consent(user.id, PHONE_CONSENT_KIND, ctx.consent_version, now)
+    await ctx.uow.callbacks.request(
+        user_id=user.id, centre_id=centre.id, topic=chosen, phone=number, now=now
+    )
+    for adviser in await ctx.uow.callbacks.advisers_at(centre.id):
+        notice = Notice.of(CALLBACK_NOTICE, what=word(TOPIC_NAMES[chosen]), where=name(centre.name))
+        await ctx.uow.outbox.enqueue(adviser, notice, not_before=now, now=now,
+                                     priority=PRIORITY_DIRECT)  # fmt: skip
+    ctx.clear_state()
+    return main_menu(ctx, CALLBACK_SAVED, centre=ctx.centre_name(centre))
+
+
+def _phone(text: str) -> str | None:
+    """`+381 64 123-4567`, `064/1234567` … as typed, if it has 6 to 15 digits."""
+    cleaned = text.strip()
+    digits = [c for c in cleaned if c.isdigit()]
+    allowed = all(c.isdigit() or c in " +-/()." for c in cleaned)
+    return cleaned if allowed and 6 <= len(digits) <= 15 and len(cleaned) <= 32 else None
 
 
 # -- moving and cancelling -----------------------------------------------------------------------

@@ -63,3 +63,41 @@ async def test_only_advisers_see_the_agenda(app, person):
     for payload in ("adv:home", "adv:d:0", "adv:ill:yes", "adv:a:1:1:0"):
         await ana.press_payload(payload)
         assert ana.keys == ["common.expired"], payload
+
+
+async def test_call_me_back_with_its_own_consent_seen_and_closed_by_the_adviser(app, person):
+    from storage.models import CallbackRow, ConsentRow
+
+    marko = await adviser(app, person)
+    ana = await joined(person)
+    await ana.send("/menu")
+    await ana.press("Legal advice")
+    await ana.press("Housing and property")
+    await ana.press("Call me back instead")
+    assert ana.keys == ["lg.phone_consent"]
+    await ana.press("Yes, call me")
+    await ana.send("call me maybe")
+    assert ana.keys == ["lg.bad_phone"]
+    await ana.send("+381 64 123-4567")
+    assert ana.keys == ["lg.callback_saved"]
+    async with session_factory(app.engine)() as s:
+        kinds = (await s.execute(select(ConsentRow.kind))).scalars().all()
+    assert kinds.count("phone") == 1
+
+    rec = Recorder()
+    await tick(app, worker(app, rec))
+    assert [o.key for o in rec.to("marko")] == ["lg.callback_notice"]
+    await marko.send("/menu")
+    await marko.press("My appointments")
+    await marko.press("Call-back requests")
+    assert "+381 64 123-4567" in marko.last.keyboard[0][0].label
+    assert "Housing and property" in marko.last.keyboard[0][0].label
+    await marko.press_payload(marko.last.keyboard[0][1].payload)  # Called
+    assert "0" in marko.last.text
+    async with session_factory(app.engine)() as s:
+        (left,) = (await s.execute(select(CallbackRow.phone))).scalars().all()
+    assert left is None, "the number is erased once called"
+
+    eve = await joined(person, "eve")
+    await eve.press_payload("adv:cb")
+    assert eve.keys == ["common.expired"]

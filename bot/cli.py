@@ -39,8 +39,14 @@ def _parser() -> argparse.ArgumentParser:
                 "demo data); their appointments and hours become theirs",
             )  # fmt: skip
     imp = sub.add_parser("import", help="import a schedule from a .csv or .xlsx file")
-    imp.add_argument("what", choices=["workshops"], help="what the file holds")
-    imp.add_argument("file", metavar="FILE", help="see templates/workshops.csv for the columns")
+    imp.add_argument(
+        "what", choices=["workshops", "advisers"],
+        help="what the file holds: workshops, or advisers' weekly hours and days off",
+    )  # fmt: skip
+    imp.add_argument(
+        "file", metavar="FILE",
+        help="see templates/workshops.csv or templates/advisers.csv for the columns",
+    )  # fmt: skip
     loc = sub.add_parser("locales", help="write compiled catalogs (.mo) and the generated sr_Cyrl")
     loc.add_argument("--update", action="store_true", help="re-extract strings, merge into .po")
     return p
@@ -208,7 +214,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.bootstrap import build
-    from bot.importer import ImportFailed, import_workshops, read_table
+    from bot.importer import ImportFailed, import_advisers, import_workshops, read_table
     from storage.migrate import SchemaOutdated
 
     # The file is read before the database is opened: a wrong file needs no database.
@@ -223,7 +229,18 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Cannot import: {exc}", file=sys.stderr)
         return 1
     try:
-        done = await import_workshops(app, table)
+        if args.what == "advisers":
+            advisers = await import_advisers(app, table)
+            days_off = "1 day off" if advisers.days_off == 1 else f"{advisers.days_off} days off"
+            summary = (
+                f"imported {_count(advisers.advisers, 'adviser')}, "
+                f"{_count(advisers.hours, 'weekly hour')}, {days_off}"
+            )
+        else:
+            done = await import_workshops(app, table)
+            summary = (
+                f"imported {_count(done.workshops, 'workshop')}, {_count(done.sessions, 'session')}"
+            )
     except ImportFailed as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)
@@ -231,7 +248,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         await app.close()
-    print(f"imported {_count(done.workshops, 'workshop')}, {_count(done.sessions, 'session')}")
+    print(summary)
     return 0
 
 

@@ -199,3 +199,45 @@ class SqlLegal:
         row.user_id = user_id
         await self._s.flush()
         return row.id
+
+    async def replace_hours(
+        self,
+        name: str,
+        slot_minutes: int,
+        hours: Sequence[tuple[int, int, str, str]],
+        days_off: Sequence[tuple[datetime, datetime]],
+    ) -> int:
+        """Give the adviser `name` (a new record if there is none) exactly these weekly hours.
+
+        `hours` are (centre id, weekday 0 = Monday, "HH:MM", "HH:MM") in local time; every
+        earlier row of the adviser's hours is dropped. `days_off` are added as absences unless
+        the same one is stored already, so importing a file twice adds them once. The id.
+        """
+        from sqlalchemy import delete
+
+        first = select(AdviserRow).where(AdviserRow.name == name).order_by(AdviserRow.id).limit(1)
+        row = (await self._s.execute(first)).scalar_one_or_none()
+        if row is None:
+            row = AdviserRow(name=name, user_id=None)
+            self._s.add(row)
+        row.slot_minutes = slot_minutes
+        await self._s.flush()
+        await self._s.execute(delete(AdviserHoursRow).where(AdviserHoursRow.adviser_id == row.id))
+        stored = await self._s.execute(
+            select(AdviserAbsenceRow.starts_at, AdviserAbsenceRow.ends_at).where(
+                AdviserAbsenceRow.adviser_id == row.id
+            )
+        )
+        known = {(s, e) for s, e in stored}
+        self._s.add_all(
+            AdviserHoursRow(adviser_id=row.id, centre_id=centre_id, weekday=weekday,
+                            starts=starts, ends=ends)
+            for centre_id, weekday, starts, ends in hours
+        )  # fmt: skip
+        self._s.add_all(
+            AdviserAbsenceRow(adviser_id=row.id, starts_at=start, ends_at=end)
+            for start, end in dict.fromkeys(days_off)
+            if (start, end) not in known
+        )
+        await self._s.flush()
+        return row.id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -57,6 +58,10 @@ async def build(
         clock,
         translator,
         default_locale=settings.default_locale,
-        policy=Policy(reminder_offsets=settings.reminder_deltas, timezone=settings.timezone),
+        policy=Policy(
+            reminder_offsets=settings.reminder_deltas,
+            timezone=settings.timezone,
+            min_notice=timedelta(hours=settings.legal_min_notice_hours),
+        ),
     )
     return App(settings, engine, uow, translator, clock, conversation)

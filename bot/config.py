@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(5, ge=1, le=50)
     outbox_lease_seconds: int = Field(120, ge=5)
     outbox_batch: int = Field(100, ge=1, le=5000)
+    legal_min_notice_hours: float = Field(2.0, ge=0, le=168)
 
     @field_validator("reminder_offsets")
     @classmethod

@@ -117,6 +117,7 @@ class Policy:
 
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
     timezone: str = "Europe/Belgrade"
+    min_notice: timedelta = timedelta(hours=2)  # legal advice: no booking closer than this
 
 
 class WorkshopKind(StrEnum):
@@ -228,3 +229,25 @@ class Callback:
     topic: Topic
     phone: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AdviserHours:
+    """One line of an adviser's weekly hours (local wall-clock times)."""
+
+    id: int
+    centre_id: int
+    weekday: int
+    starts: str
+    ends: str
+
+
+@dataclass(frozen=True, slots=True)
+class Adviser:
+    """A legal adviser with their weekly hours."""
+
+    id: int
+    name: str
+    slot_minutes: int
+    user_id: int | None
+    hours: tuple[AdviserHours, ...] = ()

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from handlers.model import (
+    Adviser,
     Appointment,
     Audience,
     Booking,
@@ -263,6 +264,16 @@ class LegalRepository(Protocol):
     async def mark(self, appointment_id: int, status: str) -> None: ...
 
     async def block(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]: ...
+
+    async def advisers(self) -> list[Adviser]: ...
+
+    async def add_hours(
+        self, adviser_id: int, centre_id: int, weekday: int, starts: str, ends: str
+    ) -> None: ...
+
+    async def remove_hours(self, hours_id: int) -> None: ...
+
+    async def set_slot(self, adviser_id: int, minutes: int) -> None: ...
 
 
 class CallbackRepository(Protocol):

@@ -10,7 +10,7 @@ from sqlalchemy import Table, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Appointment, Topic
+from handlers.model import Adviser, AdviserHours, Appointment, Topic
 from handlers.ports import Conflict
 from handlers.rules.slots import WeeklyHours
 from storage.models import AdviserAbsenceRow, AdviserHoursRow, AdviserRow, AppointmentRow
@@ -241,3 +241,47 @@ class SqlLegal:
         )
         await self._s.flush()
         return row.id
+
+    async def advisers(self) -> list[Adviser]:
+        """Every adviser with their weekly hours, by name."""
+        rows = (await self._s.execute(select(AdviserRow).order_by(AdviserRow.name))).scalars()
+        found = []
+        for row in rows.all():
+            hours = await self._s.execute(
+                select(AdviserHoursRow)
+                .where(AdviserHoursRow.adviser_id == row.id)
+                .order_by(AdviserHoursRow.weekday, AdviserHoursRow.starts)
+            )
+            found.append(
+                Adviser(
+                    id=row.id, name=row.name, slot_minutes=row.slot_minutes, user_id=row.user_id,
+                    hours=tuple(
+                        AdviserHours(h.id, h.centre_id, h.weekday, h.starts, h.ends)
+                        for h in hours.scalars()
+                    ),
+                )
+            )  # fmt: skip
+        return found
+
+    async def add_hours(
+        self, adviser_id: int, centre_id: int, weekday: int, starts: str, ends: str
+    ) -> None:
+        """Add weekly hours (the caller checks they do not overlap)."""
+        self._s.add(
+            AdviserHoursRow(adviser_id=adviser_id, centre_id=centre_id, weekday=weekday,
+                            starts=starts, ends=ends)
+        )  # fmt: skip
+        await self._s.flush()
+
+    async def remove_hours(self, hours_id: int) -> None:
+        """Remove one line of weekly hours."""
+        row = await self._s.get(AdviserHoursRow, hours_id)
+        if row is not None:
+            await self._s.delete(row)
+            await self._s.flush()
+
+    async def set_slot(self, adviser_id: int, minutes: int) -> None:
+        """Change the length of an appointment with this adviser."""
+        await self._s.execute(
+            update(AdviserRow).where(AdviserRow.id == adviser_id).values(slot_minutes=minutes)
+        )

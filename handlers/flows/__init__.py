@@ -2,6 +2,7 @@
 
 from handlers.flows import (
     advise,
+    advisers,
     centres,
     common,
     coordinate,
@@ -26,4 +27,5 @@ ALL: tuple[Flow, ...] = (
     coordinate.flow,
     legal.flow,
     advise.flow,
+    advisers.flow,
 )

@@ -18,7 +18,7 @@ from handlers.model import Appointment, Role
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name, when
 from handlers.router import Flow, Reply, Stale
 from handlers.rules import reminders
-from handlers.texts import N_, T
+from handlers.texts import N_, T, Text
 
 flow = Flow("adv")
 
@@ -37,6 +37,11 @@ ILL_NOTICE = T(
     "the adviser is ill. Please choose another time.",
 )
 CALLBACKS = T("adv.callbacks", "Call-back requests at your centres: {count}.")
+AWAY_NOTICE = T(
+    "adv.away_notice",
+    "Sorry: your legal advice appointment on {when} at {where} cannot take place, "
+    "the adviser is away that day. Please choose another time.",
+)
 DAYS = {"0": N_("today"), "7": N_("this week")}
 
 
@@ -151,18 +156,18 @@ async def ask_ill(ctx: Context, sure: str = "") -> Reply:
         )  # fmt: skip
     affected = await ctx.uow.legal.block(adviser, now, end)
     for a in affected:
-        await _call_off(ctx, a)
+        await call_off(ctx, a)
     return ctx.reply(ILL_DONE, [menu_button(ctx)], count=len(affected))
 
 
-async def _call_off(ctx: Context, a: Appointment) -> None:
+async def call_off(ctx: Context, a: Appointment, text: Text = ILL_NOTICE) -> None:
     """One appointment off: slot, reminders, and a notice with the way to a new time."""
     now = ctx.clock.now()
     centre = await ctx.uow.centres.get(a.centre_id)
     await ctx.uow.legal.cancel(a.id)
     await reminders.cancel(ctx.uow, ref=f"legal:{a.id}", now=now)
     notice = Notice.of(
-        ILL_NOTICE,
+        text,
         [[NoticeButton(N_("Choose another time"), f"lg:d:{a.topic.value}:{a.centre_id}", "🕓")]],
         when=when(a.starts_at), where=name(centre.name if centre else ""),
     )  # fmt: skip

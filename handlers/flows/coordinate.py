@@ -93,7 +93,8 @@ async def home(ctx: Context) -> Reply:
     centres = await ctx.uow.centres.all()
     mine = [c for c in centres if c.id == user.centre_id] or list(centres)
     rows += [[ctx.button(ctx.centre_name(c), f"cw:l:{c.id}:0", icon="📅")] for c in mine[:1]]
-    rows.append([ctx.button(N_("Another centre"), "cw:c", icon="📍"), *menu_button(ctx)])
+    rows.append([ctx.button(N_("Another centre"), "cw:c", icon="📍")])
+    rows.append([ctx.button(N_("Legal advisers"), "cad:home", icon="⚖️"), *menu_button(ctx)])
     return ctx.reply(HOME, rows, replace=True)
 
 

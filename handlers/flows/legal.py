@@ -27,7 +27,6 @@ from handlers.texts import N_, T, Text
 
 flow = Flow("lg")
 DAYS_AHEAD = 14
-NOTICE = timedelta(hours=2)
 
 TOPIC_NAMES = {
     Topic.DOCUMENTS: N_("Documents and ID"),
@@ -373,7 +372,8 @@ async def _free(ctx: Context, centre: Centre, start: datetime, days_ahead: int) 
     blocked, booked = await ctx.uow.legal.busy(advisers, start - timedelta(days=1), end)
     return free_slots(
         hours=hours, slot_minutes=minutes, days_off=(), blocked=blocked, booked=booked,
-        first_day=first_day, days=days_ahead, now=ctx.clock.now(), notice=NOTICE, tz=_tz(ctx),
+        first_day=first_day, days=days_ahead, now=ctx.clock.now(),
+        notice=ctx.policy.min_notice, tz=_tz(ctx),
     )  # fmt: skip
 
 

@@ -27,7 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default=None, help="phone language to pretend (e.g. de, sr-Latn)")
     sub.add_parser("migrate", help="bring the database to the newest schema")
     seed = sub.add_parser("seed", help="load data")
-    seed.add_argument("--demo", action="store_true", required=True, help="the five demo centres")
+    seed.add_argument(
+        "--demo",
+        action="store_true",
+        required=True,
+        help="demo centres, three weeks of workshops, three legal advisers",
+    )
     for verb in ("grant", "revoke"):
         g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
         g.add_argument("who", help="<platform>:<user id>, e.g. telegram:123456 or console:ana")
@@ -149,7 +154,7 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     finally:
         await engine.dispose()
-    print(f"demo centres: {changed} change(s)")
+    print(f"demo data: {changed} change(s)")
     return 0
 
 

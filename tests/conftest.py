@@ -88,7 +88,7 @@ async def empty_engine(db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]
 
 @pytest.fixture
 async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
-    """The database migrated to the newest schema, with the demo centres."""
+    """The database migrated to the newest schema, with the demo data."""
     await upgrade(empty_engine)
     await seed_demo(empty_engine)
     return empty_engine

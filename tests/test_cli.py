@@ -71,7 +71,7 @@ def test_chat_refuses_an_unmigrated_database(tmp_path: Path):
 
 
 def test_seed_twice_changes_nothing(db: Path):
-    assert cli("seed", "--demo", db=db).stdout.strip() == "demo centres: 0 change(s)"
+    assert cli("seed", "--demo", db=db).stdout.strip() == "demo data: 0 change(s)"
 
 
 def test_grant_and_revoke_roles(db: Path):

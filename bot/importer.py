@@ -668,6 +668,23 @@ async def import_advisers(app: App, table: Table) -> ImportedAdvisers:
         plans, errors = parse_adviser_rows(table.rows, header=table.header, centres=known)
         if errors:
             raise ImportFailed(errors)
+        # A day off on which people are already booked must be set in the chat, which tells
+        # them and offers other times; the file would leave them waiting for no one.
+        advisers = {a.name: a.id for a in await uow.legal.advisers()}
+        clashes = []
+        for plan in plans:
+            for day in plan.days_off:
+                if plan.name not in advisers:
+                    continue
+                start, end = whole_day(day, tz)
+                booked = await uow.legal.agenda(advisers[plan.name], start, end)
+                if any(a.status == "booked" for a in booked):
+                    clashes.append(
+                        f"{plan.name} has appointments on {day:%Y-%m-%d}: set that day off in "
+                        "the chat (Coordinate workshops → Legal advisers), which tells the people"
+                    )
+        if clashes:
+            raise ImportFailed(clashes)
         for plan in plans:
             await uow.legal.replace_hours(
                 plan.name,

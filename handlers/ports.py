@@ -235,7 +235,7 @@ class LegalRepository(Protocol):
 
     async def busy(
         self, adviser_ids: Sequence[int], start: datetime, end: datetime
-    ) -> tuple[list[tuple[int, datetime, datetime]], set[tuple[int, datetime]]]: ...
+    ) -> tuple[list[tuple[int, datetime, datetime]], list[tuple[int, datetime, datetime]]]: ...
 
     async def book(
         self,

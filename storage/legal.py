@@ -43,8 +43,8 @@ class SqlLegal:
 
     async def busy(
         self, adviser_ids: Sequence[int], start: datetime, end: datetime
-    ) -> tuple[list[tuple[int, datetime, datetime]], set[tuple[int, datetime]]]:
-        """Absences (as intervals) and booked start times of these advisers in [start, end)."""
+    ) -> tuple[list[tuple[int, datetime, datetime]], list[tuple[int, datetime, datetime]]]:
+        """Absences and bookings (both as intervals) of these advisers around [start, end)."""
         absences = await self._s.execute(
             select(AdviserAbsenceRow).where(
                 AdviserAbsenceRow.adviser_id.in_(adviser_ids),
@@ -53,16 +53,18 @@ class SqlLegal:
             )
         )
         booked = await self._s.execute(
-            select(AppointmentRow.adviser_id, AppointmentRow.starts_at).where(
+            select(
+                AppointmentRow.adviser_id, AppointmentRow.starts_at, AppointmentRow.ends_at
+            ).where(
                 AppointmentRow.adviser_id.in_(adviser_ids),
                 AppointmentRow.status != CANCELLED,
-                AppointmentRow.starts_at >= start,
                 AppointmentRow.starts_at < end,
+                AppointmentRow.ends_at > start,
             )
         )
         return (
             [(a.adviser_id, a.starts_at, a.ends_at) for a in absences.scalars()],
-            {(a, s) for a, s in booked.all()},
+            [(a, s, e) for a, s, e in booked.all()],
         )
 
     async def book(

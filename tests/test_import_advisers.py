@@ -351,3 +351,26 @@ def test_cli_imports_the_template(sqlite_file: Path):
     done = cli("import", "advisers", str(ROOT / "templates" / "advisers.xlsx"), db=sqlite_file)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "imported 3 advisers, 8 weekly hours, 1 day off\n"
+
+
+async def test_a_day_off_on_which_people_are_booked_is_refused_and_nothing_changes(app, tmp_path):
+    from handlers.model import Topic
+
+    marko = await adviser_id(app, "Marko")
+    async with app.uow() as uow:
+        person = await uow.users.register(
+            platform="telegram", external_id="b1", chat_id="b1", locale="sr", centre_id=None,
+            consent_version="1", now=app.clock.now(),
+        )  # fmt: skip
+        pirot = await uow.centres.by_slug("pirot")
+        starts = datetime(2026, 12, 1, 9, tzinfo=BELGRADE)  # his day off in GOOD
+        await uow.legal.book(
+            adviser_id=marko, user_id=person.id, centre_id=pirot.id, topic=Topic.HOUSING,
+            starts_at=starts, ends_at=starts + timedelta(minutes=30), now=app.clock.now(),
+        )  # fmt: skip
+        await uow.commit()
+    before = await snapshot(app)
+    with pytest.raises(ImportFailed) as failed:
+        await import_advisers(app, read_table(write(tmp_path, GOOD)))
+    assert "Marko has appointments on 2026-12-01" in failed.value.errors[0]
+    assert await snapshot(app) == before

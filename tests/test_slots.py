@@ -20,7 +20,7 @@ def utc(*args: int) -> datetime:
 def slots(hours, *, first_day, days=1, now=None, days_off=(), blocked=(), booked=(), minutes=30):
     found = free_slots(
         hours=hours, slot_minutes={7: minutes}, days_off=set(days_off), blocked=list(blocked),
-        booked=set(booked), first_day=first_day, days=days,
+        booked=list(booked), first_day=first_day, days=days,
         now=now or utc(2020, 1, 1), notice=timedelta(hours=2), tz=TZ,
     )  # fmt: skip
     return [s.starts_at for s in found]
@@ -81,7 +81,13 @@ MON_9_11 = [WeeklyHours(7, NOVI_PAZAR, 0, time(9), time(11))]
             "a booked slot and a blocked hour are not free",
             date(2026, 11, 23),
             {
-                "booked": [(7, datetime(2026, 11, 23, 9, tzinfo=TZ))],
+                "booked": [
+                    (
+                        7,
+                        datetime(2026, 11, 23, 9, tzinfo=TZ),
+                        datetime(2026, 11, 23, 9, 30, tzinfo=TZ),
+                    )
+                ],
                 "blocked": [
                     (
                         7,
@@ -125,3 +131,10 @@ def test_hours_through_the_night_the_clocks_change():
 def test_wall_clock_skips_the_missing_hour():
     assert wall_clock(date(2026, 3, 29), time(2, 30), TZ) is None
     assert wall_clock(date(2026, 10, 25), time(2, 30), TZ).utcoffset() == timedelta(hours=2)
+
+
+def test_a_booking_made_with_another_slot_length_still_blocks_what_it_overlaps():
+    # Someone holds 09:30-10:00; the adviser's slots became 60 minutes since.
+    held = [(7, datetime(2026, 11, 23, 9, 30, tzinfo=TZ), datetime(2026, 11, 23, 10, tzinfo=TZ))]
+    free = slots(MON_9_11, first_day=date(2026, 11, 23), minutes=60, booked=held)
+    assert free == [utc(2026, 11, 23, 9)], "09:00-10:00 overlaps the booking; 10:00-11:00 is free"

@@ -91,6 +91,8 @@ def _row(ctx: Context, a: Appointment, span: str) -> list[Button]:
     mark = {"attended": "✅", "no_show": "❌"}.get(a.status, "·")
     day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
     label = f"{mark} {day} {local:%H:%M} · {ctx._(TOPIC_NAMES[a.topic])} · #{a.user_id}"
+    if a.starts_at > ctx.clock.now():
+        return [Button(label[:120], f"adv:d:{span}")]  # attendance once it has begun
     return [
         Button(label[:120], f"adv:d:{span}"),
         Button("✅", f"adv:a:{a.id}:1:{span}"),
@@ -106,8 +108,8 @@ async def attendance(ctx: Context, appointment_id: str, came: str, span: str) ->
     found = await ctx.uow.legal.get(number) if number is not None else None
     if found is None or found.adviser_id != adviser or came not in ("0", "1"):
         raise Stale
-    if found.status == "cancelled":
-        raise Stale
+    if found.status == "cancelled" or found.starts_at > ctx.clock.now():
+        raise Stale  # only once it has begun: a future one must stay movable and cancellable
     await ctx.uow.legal.mark(found.id, "attended" if came == "1" else "no_show")
     return await agenda(ctx, span)
 

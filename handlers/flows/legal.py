@@ -228,9 +228,11 @@ async def book(
         if appointment is not None:
             break
     if appointment is None:
-        later = [s for s in day_slots if s.starts_at != at] or await _free(
-            ctx, centre, now, DAYS_AHEAD
-        )
+        later = [s for s in day_slots if s.starts_at != at]
+        if not later:  # that day is full now: the next day with a free time
+            upcoming = await _free(ctx, centre, now, DAYS_AHEAD)
+            first_day = _local(ctx, upcoming[0].starts_at).date() if upcoming else None
+            later = [s for s in upcoming if _local(ctx, s.starts_at).date() == first_day]
         return _times_reply(ctx, TAKEN, chosen, centre, later[:12], move)
     if old is not None:
         await _release(ctx, old, centre)

@@ -51,7 +51,7 @@ def free_slots(
     slot_minutes: dict[int, int],
     days_off: Collection[tuple[int, date]],
     blocked: Sequence[tuple[int, datetime, datetime]],
-    booked: Collection[tuple[int, datetime]],
+    booked: Sequence[tuple[int, datetime, datetime]],
     first_day: date,
     days: int,
     now: datetime,
@@ -60,8 +60,9 @@ def free_slots(
 ) -> list[Slot]:
     """Every free slot from `first_day` for `days` days, by time, then adviser.
 
-    `slot_minutes` is per adviser; `days_off` and `booked` hold (adviser, day/start) pairs;
-    `blocked` holds (adviser, from, to) intervals. Nothing earlier than `now + notice`.
+    `slot_minutes` is per adviser; `days_off` holds (adviser, day) pairs; `blocked` and
+    `booked` hold (adviser, from, to) intervals: a booking made when the slot length was
+    different still keeps any overlapping slot off. Nothing earlier than `now + notice`.
     """
     earliest = now + notice
     found: list[Slot] = []
@@ -83,9 +84,10 @@ def free_slots(
                 if start is None:
                     continue
                 ends = start + length
-                if start < earliest or (h.adviser_id, start) in booked:
+                if start < earliest:
                     continue
-                if any(a == h.adviser_id and start < to and frm < ends for a, frm, to in blocked):
+                busy = (*blocked, *booked)
+                if any(a == h.adviser_id and start < to and frm < ends for a, frm, to in busy):
                     continue
                 found.append(Slot(h.adviser_id, start.astimezone(UTC), ends.astimezone(UTC)))
     found.sort(key=lambda s: (s.starts_at, s.adviser_id))

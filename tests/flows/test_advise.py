@@ -22,6 +22,12 @@ async def adviser(app, person, name="marko"):
     return p
 
 
+async def first_appointment(app):
+    async with session_factory(app.engine)() as s:
+        query = select(AppointmentRow.id).order_by(AppointmentRow.starts_at).limit(1)
+        return (await s.execute(query)).scalar_one()
+
+
 async def test_agenda_attendance_and_ill_today(app, person, clock):
     ana, ben = await joined(person, "ana"), await joined(person, "ben")
     for p, at in ((ana, "09:00"), (ben, "12:30")):
@@ -35,8 +41,14 @@ async def test_agenda_attendance_and_ill_today(app, person, clock):
     await marko.press("Today")
     assert marko.keys == ["adv.agenda"] and "2" in marko.last.text
     assert marko.last.keyboard[0][0].label.startswith("· Tue 09:00 · Documents and ID")
+    assert len(marko.last.keyboard[0]) == 1, "no attendance before it has begun"
+    await marko.press_payload(f"adv:a:{await first_appointment(app)}:1:0")
+    assert marko.keys == ["common.expired"], "a future appointment stays the person's to move"
+    await marko.press("My appointments")
+    await marko.press("Today")
 
     clock.advance(hours=2)  # 10:00: ana came
+    await marko.press_payload("adv:d:0")  # the list again: now with attendance buttons
     await marko.press_payload(marko.last.keyboard[0][1].payload)
     assert marko.last.keyboard[0][0].label.startswith("✅")
 

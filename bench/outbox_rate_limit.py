@@ -14,7 +14,8 @@ import asyncio
 import tempfile
 from datetime import UTC, datetime
 
-from bench.outbox_throughput import Clock, fill
+from bench.outbox_throughput import fill
+from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.delivery import DeliveryWorker, Limiter, Platform
 from bot.i18n import BabelTranslator
@@ -37,7 +38,7 @@ async def main() -> None:
         async with FakeTelegram(rate_limit=30) as tg:
             bot = make_bot(load_settings(telegram_bot_token="1:RATE", telegram_api_base=tg.url))
             worker = DeliveryWorker(
-                SqlUnitOfWorkFactory(session_factory(engine)), Clock(),
+                SqlUnitOfWorkFactory(session_factory(engine)), SystemClock(),
                 BabelTranslator("Europe/Belgrade"),
                 {"telegram": Platform(TelegramOutboxSender(bot), Limiter(args.rate, 1.0))},
                 batch=max(1, int(args.rate * 2)), quiet_hours=None,

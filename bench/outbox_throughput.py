@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 from sqlalchemy import insert
 
+from bot.clock import SystemClock
 from bot.delivery import DeliveryWorker, Platform, Result, Verdict
 from bot.i18n import BabelTranslator
 from handlers.messages import Outgoing
@@ -42,11 +43,6 @@ class Instant:
     async def send(self, chat_id: str, out: Outgoing) -> Result:
         self.count += 1
         return Result(Verdict.SENT, message_id=str(self.count))
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 async def fill(url: str, messages: int) -> None:
@@ -95,8 +91,9 @@ async def drain(url: str, batch: int) -> tuple[int, float]:
     engine = create_engine(url)
     sender = Instant()
     worker = DeliveryWorker(
-        SqlUnitOfWorkFactory(session_factory(engine)), Clock(), BabelTranslator("Europe/Belgrade"),
-        {"telegram": Platform(sender, limiter=None)}, batch=batch,
+        SqlUnitOfWorkFactory(session_factory(engine)), SystemClock(),
+        BabelTranslator("Europe/Belgrade"), {"telegram": Platform(sender, limiter=None)},
+        batch=batch,
     )  # fmt: skip
     started = time.perf_counter()
     await worker.drain()

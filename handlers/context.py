@@ -46,6 +46,13 @@ class Context:
         """A centre's name in the person's script."""
         return self.local_name(centre.name)
 
+    def centre_pin(self, centre: Centre) -> Location:
+        """A centre's map pin, its name and address in the person's script."""
+        return Location(
+            centre.latitude, centre.longitude, self.centre_name(centre),
+            self.local_name(centre.address),
+        )  # fmt: skip
+
     def language_name(self, locale: str | None = None) -> str:
         """A language's own name (`Deutsch`, `Srpski`)."""
         return LANGUAGE_NAMES[locale or self.locale]

@@ -285,7 +285,7 @@ class SqlWorkshops:
     async def mine(self, user_id: int, after: datetime) -> list[tuple[Booking, Session]]:
         """A person's live bookings in sessions from `after` on, by time."""
         rows = await self._s.execute(
-            select(BookingRow.id)
+            select(BookingRow)
             .join(SessionRow, SessionRow.id == BookingRow.session_id)
             .where(
                 BookingRow.user_id == user_id,
@@ -295,14 +295,18 @@ class SqlWorkshops:
             )
             .order_by(SessionRow.starts_at, BookingRow.id)
         )
-        found = []
-        for (booking_id,) in rows.all():
-            booking = await self.booking(booking_id)
-            assert booking is not None
-            session = await self.session(booking.session_id)
-            assert session is not None
-            found.append((booking, session))
-        return found
+        bookings = [_booking(r) for r in rows.scalars()]
+        ids = {b.session_id for b in bookings}
+        sessions = {
+            s.id: s
+            for s in (
+                _session(*r)
+                for r in (
+                    await self._s.execute(self._listing().where(SessionRow.id.in_(ids)))
+                ).all()
+            )
+        }
+        return [(b, sessions[b.session_id]) for b in bookings]
 
     async def people(self, session_id: int, status: str = CONFIRMED) -> list[Booking]:
         """The session's bookings in one status, in the order they were made."""

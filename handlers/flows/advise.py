@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context
 from handlers.flows.legal import TOPIC_NAMES
+from handlers.flows.lookup import parse_id
 from handlers.flows.menu import menu_button
-from handlers.flows.workshops import parse_id
 from handlers.messages import Button
 from handlers.model import Appointment, Role
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name, when

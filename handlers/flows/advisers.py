@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.advise import AWAY_NOTICE, call_off
+from handlers.flows.lookup import parse_id
 from handlers.flows.menu import menu_button
-from handlers.flows.workshops import parse_id
 from handlers.messages import Button
 from handlers.model import Adviser, Role
 from handlers.router import Flow, Reply, Stale

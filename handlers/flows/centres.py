@@ -9,7 +9,7 @@ from handlers.context import Context, rows_of
 from handlers.flows.menu import menu_button
 from handlers.flows.replies import need_start
 from handlers.locales import is_locale
-from handlers.messages import Button, Location, Outgoing
+from handlers.messages import Button, Outgoing
 from handlers.model import Centre
 from handlers.router import Flow, Stale
 from handlers.texts import N_, T
@@ -93,8 +93,7 @@ async def show_centre(ctx: Context, slug: str, locale: str = "") -> list[Outgoin
         phone=centre.phone,
         hours=opening_hours(ctx, centre),
     )
-    pin = Location(centre.latitude, centre.longitude, title=name, address=address)
     return [
-        ctx.reply(PIN, location=pin, name=name),
+        ctx.reply(PIN, location=ctx.centre_pin(centre), name=name),
         details,
     ]

@@ -11,14 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
+from handlers.flows.lookup import parse_id
 from handlers.flows.menu import menu_button
-from handlers.flows.workshops import (
-    AUDIENCE_NAMES,
-    KIND_NAMES,
-    ctx_button_for,
-    open_session,
-    parse_id,
-)
+from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for, open_session
 from handlers.locales import LANGUAGE_NAMES, LOCALES
 from handlers.messages import Button, Outgoing
 from handlers.model import Audience, Role, Session, User, WorkshopKind

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
+from handlers.flows.lookup import open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
-from handlers.flows.workshops import parse_id
-from handlers.messages import Button, Location, Outgoing
-from handlers.model import Appointment, Centre, Topic, User
+from handlers.messages import Button, Outgoing
+from handlers.model import Appointment, Centre, Topic
 from handlers.notices import PRIORITY_DIRECT, Notice, name, when, word
 from handlers.router import Flow, Reply, Stale
 from handlers.rules import reminders
@@ -84,7 +84,7 @@ ADVISER_CANCELLED = T("lg.adviser_cancelled", "Cancelled: the appointment on {wh
 @flow.on_button("home")
 async def home(ctx: Context) -> Reply:
     """Main menu → Legal advice: the topics, or the appointment the person already has."""
-    user = _user(ctx)
+    user = signed_up(ctx)
     ctx.clear_state()
     mine = await ctx.uow.legal.upcoming(user.id, ctx.clock.now())
     if mine is not None:
@@ -94,7 +94,7 @@ async def home(ctx: Context) -> Reply:
 
 
 async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
-    centre = await _centre(ctx, str(mine.centre_id))
+    centre = await open_centre(ctx, str(mine.centre_id))
     move = f"lg:d:{mine.topic.value}:{centre.id}:{mine.id}"
     return ctx.reply(
         YOURS,
@@ -108,7 +108,7 @@ async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
 @flow.on_button("t")
 async def topic(ctx: Context, topic_value: str) -> Reply:
     """A topic chosen: at my centre, unless I have none."""
-    user = _user(ctx)
+    user = signed_up(ctx)
     chosen = _topic(topic_value)
     if user.centre_id is not None:
         return await days(ctx, chosen.value, str(user.centre_id))
@@ -118,7 +118,7 @@ async def topic(ctx: Context, topic_value: str) -> Reply:
 @flow.on_button("c")
 async def centres(ctx: Context, topic_value: str, move: str = "") -> Reply:
     """Choose another centre."""
-    _user(ctx)
+    signed_up(ctx)
     chosen = _topic(topic_value)
     tail = f":{move}" if move else ""
     buttons = [
@@ -131,9 +131,9 @@ async def centres(ctx: Context, topic_value: str, move: str = "") -> Reply:
 @flow.on_button("d")
 async def days(ctx: Context, topic_value: str, centre_id: str, move: str = "") -> Reply:
     """The next days with a free time (up to two weeks ahead)."""
-    _user(ctx)
+    signed_up(ctx)
     chosen = _topic(topic_value)
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     tail = f":{move}" if move else ""
     slots = await _free(ctx, centre, ctx.clock.now(), DAYS_AHEAD)
     days_free = sorted({_local(ctx, s.starts_at).date() for s in slots})
@@ -158,9 +158,9 @@ async def days(ctx: Context, topic_value: str, centre_id: str, move: str = "") -
 @flow.on_button("h")
 async def times(ctx: Context, topic_value: str, centre_id: str, day: str, move: str = "") -> Reply:
     """The free times of one day."""
-    _user(ctx)
+    signed_up(ctx)
     chosen = _topic(topic_value)
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     try:
         wanted = datetime.strptime(day, "%Y%m%d").date()
     except ValueError:
@@ -190,9 +190,9 @@ async def confirm(
     ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
 ) -> Reply:
     """Check before booking."""
-    _user(ctx)
+    signed_up(ctx)
     chosen = _topic(topic_value)
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     at = _at(minute)
     tail = f":{move}" if move else ""
     yes = f"lg:bk:{chosen.value}:{centre.id}:{minute}{tail}"
@@ -210,9 +210,9 @@ async def book(
     ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
 ) -> Reply:
     """Hold the slot (any adviser free then); when moving, the old one goes only now."""
-    user = _user(ctx)
+    user = signed_up(ctx)
     chosen = _topic(topic_value)
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     at = _at(minute)
     now = ctx.clock.now()
     old = await _own(ctx, move) if move else None
@@ -244,9 +244,9 @@ async def book(
 @flow.on_button("cb")
 async def callback(ctx: Context, topic_value: str, centre_id: str, agreed: str = "") -> Reply:
     """A phone number for an adviser to call: asked for with its own consent."""
-    _user(ctx)
+    signed_up(ctx)
     chosen = _topic(topic_value)
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     if agreed != "yes":
         return ctx.reply(
             PHONE_CONSENT,
@@ -260,12 +260,12 @@ async def callback(ctx: Context, topic_value: str, centre_id: str, agreed: str =
 @flow.on_state("lg.phone")
 async def phone(ctx: Context) -> Reply:
     """The number, checked for shape only; stored with the phone consent; advisers told."""
-    user = _user(ctx)
+    user = signed_up(ctx)
     number = _phone(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_PHONE, [menu_button(ctx)])
     chosen = _topic(str(ctx.state.data.get("topic", "")))
-    centre = await _centre(ctx, str(ctx.state.data.get("centre", "")))
+    centre = await open_centre(ctx, str(ctx.state.data.get("centre", "")))
     now = ctx.clock.now()
     await ctx.uow.users.add_consent(user.id, PHONE_CONSENT_KIND, ctx.consent_version, now)
     await ctx.uow.callbacks.request(
@@ -304,7 +304,7 @@ async def ask_cancel(ctx: Context, appointment_id: str) -> Reply:
 async def cancel(ctx: Context, appointment_id: str) -> Reply:
     """Release the slot; reminders go; the adviser is told."""
     mine = await _own(ctx, appointment_id)
-    await _release(ctx, mine, await _centre(ctx, str(mine.centre_id)))
+    await _release(ctx, mine, await open_centre(ctx, str(mine.centre_id)))
     return main_menu(ctx, CANCELLED, replace=True)
 
 
@@ -356,8 +356,7 @@ def _confirmation(ctx: Context, appointment: Appointment, centre: Centre) -> lis
     text = ctx.reply(BOOKED, [menu_button(ctx)], document=calendar, **params)
     pin = ctx.reply(
         PIN,
-        location=Location(centre.latitude, centre.longitude, ctx.centre_name(centre),
-                          ctx.local_name(centre.address)),
+        location=ctx.centre_pin(centre),
         centre=ctx.centre_name(centre),
     )  # fmt: skip
     return [text, pin]
@@ -392,12 +391,6 @@ def _params(ctx: Context, chosen: Topic, at: datetime, centre: Centre) -> dict[s
     }
 
 
-def _user(ctx: Context) -> User:
-    if ctx.user is None:
-        raise Stale
-    return ctx.user
-
-
 def _topic(value: str) -> Topic:
     try:
         return Topic(value)
@@ -405,16 +398,8 @@ def _topic(value: str) -> Topic:
         raise Stale from None
 
 
-async def _centre(ctx: Context, centre_id: str) -> Centre:
-    number = parse_id(centre_id)
-    centre = await ctx.uow.centres.get(number) if number is not None else None
-    if centre is None:
-        raise Stale
-    return centre
-
-
 async def _own(ctx: Context, appointment_id: str) -> Appointment:
-    user = _user(ctx)
+    user = signed_up(ctx)
     number = parse_id(appointment_id)
     mine = await ctx.uow.legal.get(number) if number is not None else None
     if mine is None or mine.user_id != user.id or mine.status != "booked":

@@ -8,7 +8,6 @@ Payloads stay under 64 bytes by carrying ids only: `ws:k:<centre>` (kinds),
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -16,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
+from handlers.flows.lookup import open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
-from handlers.messages import Button, Location
-from handlers.model import Audience, Booking, Centre, Session, User, WorkshopKind
+from handlers.messages import Button
+from handlers.model import Audience, Booking, Centre, Session, WorkshopKind
 from handlers.notices import pick_title
 from handlers.router import Flow, Reply, Stale
 from handlers.rules import workshops as rules
@@ -106,7 +106,7 @@ WEEKS = (N_("this week"), N_("next week"))
 async def home(ctx: Context) -> Reply:
     """Main menu → Workshops: at my centre, or choose one first."""
     ctx.clear_state()
-    user = _user(ctx)
+    user = signed_up(ctx)
     if user.centre_id is not None:
         return await kinds(ctx, str(user.centre_id))
     return await centres(ctx)
@@ -122,7 +122,7 @@ async def centres(ctx: Context) -> Reply:
 @flow.on_button("k")
 async def kinds(ctx: Context, centre_id: str) -> Reply:
     """Choose a kind of workshop (or all) at a centre."""
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     buttons = [ctx.button(label, f"ws:w:{centre.id}:{k.value}") for k, label in KIND_NAMES.items()]
     return ctx.reply(
         PICK_KIND,
@@ -139,7 +139,7 @@ async def kinds(ctx: Context, centre_id: str) -> Reply:
 @flow.on_button("w")
 async def week(ctx: Context, centre_id: str, kind: str) -> Reply:
     """This week or next week."""
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     _kind(kind)
     buttons = [
         Button(_capitalised(ctx._(label)), f"ws:l:{centre.id}:{kind}:{i}:0")
@@ -151,7 +151,7 @@ async def week(ctx: Context, centre_id: str, kind: str) -> Reply:
 @flow.on_button("l")
 async def listing(ctx: Context, centre_id: str, kind: str, week_no: str, page: str) -> Reply:
     """A page of sessions: day, time, title, free places."""
-    centre = await _centre(ctx, centre_id)
+    centre = await open_centre(ctx, centre_id)
     wanted = _kind(kind)
     if week_no not in ("0", "1") or parse_id(page) is None:
         raise Stale
@@ -190,7 +190,7 @@ def ctx_button_for(ctx: Context, session: Session) -> Button:
 async def details(ctx: Context, session_id: str) -> Reply:
     """Everything about one session, and the ways to sign up."""
     session = await open_session(ctx, session_id)
-    centre = await _centre(ctx, str(session.centre_id))
+    centre = await open_centre(ctx, str(session.centre_id))
     sid = session.id
     label = N_("Sign me up") if session.free else N_("Put me on the waiting list")
     buttons: list[list[Button]] = []
@@ -284,11 +284,11 @@ async def child_age(ctx: Context) -> Reply:
 async def _book(
     ctx: Context, session: Session, child: str | None, age: int | None, *, whole: bool
 ) -> Reply:
-    user = _user(ctx)
+    user = signed_up(ctx)
     now = ctx.clock.now()
     if session.starts_at <= now:
         raise Stale
-    centre = await _centre(ctx, str(session.centre_id))
+    centre = await open_centre(ctx, str(session.centre_id))
     # "All" means this session and the later ones of the series.
     sessions = await ctx.uow.workshops.series(session.id, session.starts_at) if whole else [session]
     booked: list[tuple[Booking, Session]] = []
@@ -340,8 +340,7 @@ async def _book(
         )  # fmt: skip
     pin = ctx.reply(
         PIN,
-        location=Location(centre.latitude, centre.longitude, ctx.centre_name(centre),
-                          ctx.local_name(centre.address)),
+        location=ctx.centre_pin(centre),
         centre=ctx.centre_name(centre),
     )  # fmt: skip
     return [text, pin]
@@ -351,7 +350,7 @@ async def _book(
 @flow.on_button("mine")
 async def mine(ctx: Context) -> Reply:
     """My upcoming workshops (places and waiting-list spots)."""
-    user = _user(ctx)
+    user = signed_up(ctx)
     found = await ctx.uow.workshops.mine(user.id, ctx.clock.now())
     appointment = await ctx.uow.legal.upcoming(user.id, ctx.clock.now())
     if not found and appointment is None:
@@ -376,7 +375,7 @@ async def mine(ctx: Context) -> Reply:
 async def booking(ctx: Context, booking_id: str) -> Reply:
     """One of my bookings, with a way to cancel it."""
     booking, session = await _own_booking(ctx, booking_id)
-    centre = await _centre(ctx, str(session.centre_id))
+    centre = await open_centre(ctx, str(session.centre_id))
     title = pick_title(session.titles, ctx.locale)
     if booking.child_name:
         title = f"{title} ({booking.child_name})"
@@ -406,7 +405,7 @@ async def ask_cancel(ctx: Context, booking_id: str) -> Reply:
 async def cancel(ctx: Context, booking_id: str) -> Reply:
     """Cancel for real: the place goes to the first on the waiting list."""
     booking, session = await _own_booking(ctx, booking_id)
-    centre = await _centre(ctx, str(session.centre_id))
+    centre = await open_centre(ctx, str(session.centre_id))
     await rules.cancel_booking(ctx.uow, ctx.policy, booking, session, centre.name, ctx.clock.now())
     return main_menu(ctx, CANCELLED, replace=True)
 
@@ -418,20 +417,9 @@ async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def parse_id(text: str) -> int | None:
-    """A database id or small number from a payload or typed text; None if it is not one."""
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
-
-
 def _capitalised(text: str) -> str:
     """`this week` as a button reads `This week` (the phrase is also used mid-sentence)."""
     return text[:1].upper() + text[1:]
-
-
-def _user(ctx: Context) -> User:
-    if ctx.user is None:
-        raise Stale
-    return ctx.user
 
 
 def _mine_row(ctx: Context) -> list[Button]:
@@ -447,14 +435,6 @@ def _kind(value: str) -> WorkshopKind | None:
         raise Stale from None
 
 
-async def _centre(ctx: Context, centre_id: str) -> Centre:
-    number = parse_id(centre_id)
-    centre = await ctx.uow.centres.get(number) if number is not None else None
-    if centre is None:
-        raise Stale
-    return centre
-
-
 async def open_session(ctx: Context, session_id: str) -> Session:
     """A scheduled session by the id in a payload or state; Stale if there is none."""
     number = parse_id(session_id)
@@ -465,7 +445,7 @@ async def open_session(ctx: Context, session_id: str) -> Session:
 
 
 async def _own_booking(ctx: Context, booking_id: str) -> tuple[Booking, Session]:
-    user = _user(ctx)
+    user = signed_up(ctx)
     number = parse_id(booking_id)
     booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.user_id != user.id or booking.status == "cancelled":

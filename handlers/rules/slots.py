@@ -69,6 +69,9 @@ def free_slots(
     by_weekday: dict[int, list[WeeklyHours]] = {}
     for h in hours:
         by_weekday.setdefault(h.weekday, []).append(h)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for adviser, frm, to in (*blocked, *booked):
+        busy.setdefault(adviser, []).append((frm, to))
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for h in by_weekday.get(day.weekday(), []):
@@ -86,8 +89,7 @@ def free_slots(
                 ends = start + length
                 if start < earliest:
                     continue
-                busy = (*blocked, *booked)
-                if any(a == h.adviser_id and start < to and frm < ends for a, frm, to in busy):
+                if any(start < to and frm < ends for frm, to in busy.get(h.adviser_id, ())):
                     continue
                 found.append(Slot(h.adviser_id, start.astimezone(UTC), ends.astimezone(UTC)))
     found.sort(key=lambda s: (s.starts_at, s.adviser_id))

@@ -47,6 +47,7 @@ class Centre:
     longitude: float
     phone: str
     hours: tuple[OpeningHours, ...] = ()
+    checkin_radius_m: int | None = None  # None: the programme's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,13 @@ class Policy:
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
     timezone: str = "Europe/Belgrade"
     min_notice: timedelta = timedelta(hours=2)  # legal advice: no booking closer than this
+    # Volunteer shifts: cancelling later than this before the start needs a reason.
+    shift_cancel_cutoff: timedelta = timedelta(hours=12)
+    # "Are you still coming?" goes this long before a shift; no answer by the deadline
+    # (this long before the start) alerts the coordinators.
+    shift_confirm_before: timedelta = timedelta(hours=24)
+    shift_confirm_deadline: timedelta = timedelta(hours=12)
+    checkin_radius_m: int = 200  # a shared location this close to the centre checks in
 
 
 class WorkshopKind(StrEnum):
@@ -251,3 +259,72 @@ class Adviser:
     slot_minutes: int
     user_id: int | None
     hours: tuple[AdviserHours, ...] = ()
+
+
+class Task(StrEnum):
+    """What a volunteer can help with, and what a shift needs."""
+
+    SCHOOL = "school"  # children's school support
+    TRANSLATION = "translation"
+    EVENTS = "events"
+    DRIVING = "driving"
+    OTHER = "other"
+
+
+class VolunteerStatus(StrEnum):
+    """Where a volunteer request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """A person's request to volunteer at a centre (first name, what they can do, phone)."""
+
+    id: int
+    user_id: int
+    centre_id: int
+    first_name: str
+    tasks: tuple[Task, ...]
+    phone: str | None
+    status: VolunteerStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A volunteer shift at a centre: when, what for, how many places."""
+
+    id: int
+    centre_id: int
+    task: Task
+    starts_at: datetime
+    ends_at: datetime
+    places: int
+    taken: int = 0
+    note: str = ""
+    status: str = "scheduled"
+
+    @property
+    def free(self) -> int:
+        """Places left."""
+        return max(0, self.places - self.taken)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftSignup:
+    """A volunteer's place in a shift, with the day-before answer and check-in and out."""
+
+    id: int
+    shift_id: int
+    user_id: int
+    status: str  # signed, cancelled
+    answer: str | None = None  # yes / no to "Are you still coming?"
+    checked_in_at: datetime | None = None
+    checked_out_at: datetime | None = None
+    auto_checkout: bool = False
+    no_show: bool = False
+    cancel_reason: str | None = None
+    first_name: str = ""  # joined from the volunteer request for coordinators' lists

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -70,6 +71,8 @@ class CentreRow(Base):
     longitude: Mapped[float] = mapped_column(Float)
     phone: Mapped[str] = mapped_column(String(40))
     opening_hours: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    # How near a shared location must be to check a volunteer in; empty: the setting's default.
+    checkin_radius_m: Mapped[int | None] = mapped_column(Integer)
 
 
 class UserRow(Base):
@@ -358,4 +361,84 @@ class CallbackRow(Base):
     topic: Mapped[str] = mapped_column(String(24))
     phone: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class VolunteerRow(Base):
+    """A request to volunteer: first name, centre, what they can help with, phone if agreed."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (Index("ix_volunteers_centre_status", "centre_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    first_name: Mapped[str] = mapped_column(String(40))
+    tasks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class ShiftRow(Base):
+    """A volunteer shift at a centre."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (Index("ix_shifts_centre_starts", "centre_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    task: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(120), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    places: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    created_at: Mapped[datetime]
+
+
+class ShiftSignupRow(Base):
+    """A volunteer's place in a shift, the day-before answer, check-in and check-out."""
+
+    __tablename__ = "shift_signups"
+    __table_args__ = (
+        # One live place per volunteer in a shift.
+        Index(
+            "uq_shift_signups_live",
+            "shift_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_shift_signups_shift_status", "shift_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(String(8))
+    asked_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    check_in_method: Mapped[str | None] = mapped_column(String(16))
+    checked_out_at: Mapped[datetime | None]
+    auto_checkout: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CheckinCodeRow(Base):
+    """A centre's check-in code of one (local) day."""
+
+    __tablename__ = "checkin_codes"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

@@ -37,7 +37,9 @@ from storage.models import (
     ProcessedUpdateRow,
     ReminderRow,
     RoleRow,
+    ShiftSignupRow,
     UserRow,
+    VolunteerRow,
 )
 
 DATA_CONSENT = "data"
@@ -98,6 +100,7 @@ def _centre(row: CentreRow) -> Centre:
         longitude=row.longitude,
         phone=row.phone,
         hours=tuple(OpeningHours(int(d), str(o), str(c)) for d, o, c in row.opening_hours),
+        checkin_radius_m=row.checkin_radius_m,
     )
 
 
@@ -213,7 +216,12 @@ class SqlUsers:
     async def delete(self, user_id: int) -> None:
         """Remove the person and everything that names them."""
         # Explicit deletes, child tables first, so this holds even where cascades are off.
+        await self._s.execute(
+            update(VolunteerRow).where(VolunteerRow.decided_by == user_id).values(decided_by=None)
+        )
         for table in (
+            ShiftSignupRow,
+            VolunteerRow,
             CallbackRow,
             AppointmentRow,
             BookingRow,

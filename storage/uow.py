@@ -14,6 +14,7 @@ from storage.legal import SqlLegal
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repositories import SqlCentres, SqlStates, SqlUpdates, SqlUsers
+from storage.volunteers import SqlShifts, SqlVolunteers
 from storage.workshops import SqlWorkshops
 
 
@@ -29,6 +30,8 @@ class SqlUnitOfWork:
     workshops: SqlWorkshops
     legal: SqlLegal
     callbacks: SqlCallbacks
+    volunteers: SqlVolunteers
+    shifts: SqlShifts
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -45,6 +48,8 @@ class SqlUnitOfWork:
         self.workshops = SqlWorkshops(self._session)
         self.legal = SqlLegal(self._session)
         self.callbacks = SqlCallbacks(self._session)
+        self.volunteers = SqlVolunteers(self._session)
+        self.shifts = SqlShifts(self._session)
         return self
 
     async def __aexit__(

@@ -6,11 +6,13 @@ from handlers.flows import (
     centres,
     common,
     coordinate,
+    coordinate_volunteers,
     legal,
     menu,
     reminders,
     settings,
     start,
+    volunteer,
     workshops,
 )
 from handlers.router import Flow
@@ -28,4 +30,6 @@ ALL: tuple[Flow, ...] = (
     legal.flow,
     advise.flow,
     advisers.flow,
+    volunteer.flow,
+    coordinate_volunteers.flow,
 )

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.advise import AWAY_NOTICE, call_off
-from handlers.flows.lookup import parse_id
+from handlers.flows.lookup import coordinator, parse_id
 from handlers.flows.menu import menu_button
 from handlers.messages import Button
-from handlers.model import Adviser, Role
+from handlers.model import Adviser
 from handlers.router import Flow, Reply, Stale
 from handlers.texts import N_, T
 
@@ -38,11 +38,6 @@ OFF_DONE = T("cad.off_done", "Day off saved. {count} people with an appointment 
 BAD_DAY = T("cad.bad_day", "Please write a day from today on, like 24.12.2026")
 
 
-def _staff(ctx: Context) -> None:
-    """Only coordinators and admins; Stale for anyone else."""
-    if ctx.user is None or not ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
-        raise Stale
-
 
 async def _adviser(ctx: Context, adviser_id: str) -> Adviser:
     number = parse_id(adviser_id)
@@ -55,7 +50,7 @@ async def _adviser(ctx: Context, adviser_id: str) -> Adviser:
 @flow.on_button("home")
 async def home(ctx: Context) -> Reply:
     """The advisers."""
-    _staff(ctx)
+    coordinator(ctx)
     ctx.clear_state()
     buttons = [ctx.button(a.name, f"cad:a:{a.id}") for a in await ctx.uow.legal.advisers()]
     return ctx.reply(LIST, [*rows_of(buttons), menu_button(ctx)], replace=True)
@@ -64,7 +59,7 @@ async def home(ctx: Context) -> Reply:
 @flow.on_button("a")
 async def adviser(ctx: Context, adviser_id: str) -> Reply:
     """One adviser: hours (each removable), slot length, day off."""
-    _staff(ctx)
+    coordinator(ctx)
     ctx.clear_state()
     found = await _adviser(ctx, adviser_id)
     centres = {c.id: ctx.centre_name(c) for c in await ctx.uow.centres.all()}
@@ -92,7 +87,7 @@ async def adviser(ctx: Context, adviser_id: str) -> Reply:
 @flow.on_button("rm")
 async def remove(ctx: Context, adviser_id: str, hours_id: str) -> Reply:
     """Remove one line of weekly hours (booked appointments stay)."""
-    _staff(ctx)
+    coordinator(ctx)
     found = await _adviser(ctx, adviser_id)
     number = parse_id(hours_id)
     if number is None or number not in {h.id for h in found.hours}:
@@ -104,7 +99,7 @@ async def remove(ctx: Context, adviser_id: str, hours_id: str) -> Reply:
 @flow.on_button("sl")
 async def slot(ctx: Context, adviser_id: str, minutes: str) -> Reply:
     """Set the appointment length."""
-    _staff(ctx)
+    coordinator(ctx)
     found = await _adviser(ctx, adviser_id)
     chosen = parse_id(minutes)
     if chosen is None or chosen not in SLOTS:
@@ -116,7 +111,7 @@ async def slot(ctx: Context, adviser_id: str, minutes: str) -> Reply:
 @flow.on_button("h")
 async def add_hours(ctx: Context, adviser_id: str, centre_id: str = "", weekday: str = "") -> Reply:
     """New weekly hours: centre, then weekday, then the times (typed)."""
-    _staff(ctx)
+    coordinator(ctx)
     found = await _adviser(ctx, adviser_id)
     if not centre_id:
         buttons = [
@@ -143,7 +138,7 @@ async def add_hours(ctx: Context, adviser_id: str, centre_id: str = "", weekday:
 @flow.on_state("cad.hours")
 async def typed_hours(ctx: Context) -> Reply:
     """`09:00-13:00`; not overlapping the adviser's other hours that weekday."""
-    _staff(ctx)
+    coordinator(ctx)
     data = ctx.state.data
     found = await _adviser(ctx, str(data.get("adviser", "")))
     back = [[ctx.button(N_("Back"), f"cad:a:{found.id}", icon="◀️")]]
@@ -169,7 +164,7 @@ async def typed_hours(ctx: Context) -> Reply:
 @flow.on_button("off")
 async def ask_day_off(ctx: Context, adviser_id: str) -> Reply:
     """A day off: which day?"""
-    _staff(ctx)
+    coordinator(ctx)
     found = await _adviser(ctx, adviser_id)
     ctx.set_state("cad.off", adviser=found.id)
     return ctx.reply(
@@ -180,7 +175,7 @@ async def ask_day_off(ctx: Context, adviser_id: str) -> Reply:
 @flow.on_state("cad.off")
 async def day_off(ctx: Context) -> Reply:
     """Block the whole day; anyone booked that day is told and offered another time."""
-    _staff(ctx)
+    coordinator(ctx)
     found = await _adviser(ctx, str(ctx.state.data.get("adviser", "")))
     tz = ZoneInfo(ctx.policy.timezone)
     today = ctx.clock.now().astimezone(tz).date()

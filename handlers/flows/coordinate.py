@@ -1,6 +1,6 @@
 """Workshops for coordinators: publish one (guided), change or cancel a session, attendance.
 
-Every handler checks the role itself (`_coordinator`), so a forged or old button from someone
+Every handler checks the role itself (`lookup.coordinator`), so a forged or old button from someone
 who is not, or no longer, a coordinator or admin is refused on the server.
 """
 
@@ -11,12 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
-from handlers.flows.lookup import parse_id
+from handlers.flows.lookup import coordinator, parse_id
 from handlers.flows.menu import menu_button
 from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for, open_session
 from handlers.locales import LANGUAGE_NAMES, LOCALES
 from handlers.messages import Button, Outgoing
-from handlers.model import Audience, Role, Session, User, WorkshopKind
+from handlers.model import Audience, Session, WorkshopKind
 from handlers.notices import pick_title
 from handlers.ports import Conflict
 from handlers.router import Flow, Reply, Stale
@@ -72,17 +72,10 @@ BAD_TIME = T("cw.bad_time", "Please write the time like 16:00.")
 BAD_TITLE = T("cw.bad_title", "Please write a title of up to 80 characters.")
 
 
-def _coordinator(ctx: Context) -> User:
-    """The person, if they may coordinate; Stale otherwise (checked on every step)."""
-    if ctx.user is None or not ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
-        raise Stale
-    return ctx.user
-
-
 @flow.on_button("home")
 async def home(ctx: Context) -> Reply:
     """New workshop, or the upcoming sessions at my centre."""
-    user = _coordinator(ctx)
+    user = coordinator(ctx)
     ctx.clear_state()
     rows = [[ctx.button(N_("New workshop"), "cw:new", icon="➕")]]
     centres = await ctx.uow.centres.all()
@@ -96,7 +89,7 @@ async def home(ctx: Context) -> Reply:
 @flow.on_button("c")
 async def pick_centre(ctx: Context) -> Reply:
     """Sessions at which centre?"""
-    _coordinator(ctx)
+    coordinator(ctx)
     buttons = [
         ctx.button(ctx.centre_name(c), f"cw:l:{c.id}:0") for c in await ctx.uow.centres.all()
     ]
@@ -106,7 +99,7 @@ async def pick_centre(ctx: Context) -> Reply:
 @flow.on_button("l")
 async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     """The next two weeks' sessions at a centre."""
-    _coordinator(ctx)
+    coordinator(ctx)
     number = parse_id(centre_id)
     centre = await ctx.uow.centres.get(number) if number is not None else None
     if centre is None or parse_id(page) is None:
@@ -132,7 +125,7 @@ async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
 @flow.on_button("s")
 async def session_admin(ctx: Context, session_id: str) -> Reply:
     """One session: places, waiting list, and what can be done with it."""
-    _coordinator(ctx)
+    coordinator(ctx)
     ctx.clear_state()
     session = await open_session(ctx, session_id)
     return await _session_view(ctx, session)
@@ -161,7 +154,7 @@ async def _session_view(ctx: Context, session: Session, *, replace: bool = True)
 @flow.on_button("p")
 async def people(ctx: Context, session_id: str) -> Reply:
     """Who has a place, with attendance buttons (first names of children; ids of adults)."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, session_id)
     booked = await ctx.uow.workshops.people(session.id)
     rows = []
@@ -179,7 +172,7 @@ async def people(ctx: Context, session_id: str) -> Reply:
 @flow.on_button("a")
 async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
     """Mark one person as came / did not come."""
-    _coordinator(ctx)
+    coordinator(ctx)
     number = parse_id(booking_id)
     booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.status != "confirmed" or came not in ("0", "1"):
@@ -191,7 +184,7 @@ async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
 @flow.on_button("cap")
 async def ask_capacity(ctx: Context, session_id: str) -> Reply:
     """Change the number of places: ask for it."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, session_id)
     ctx.set_state("cw.capacity", session=session.id)
     return ctx.reply(ASK_CAPACITY, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
@@ -200,7 +193,7 @@ async def ask_capacity(ctx: Context, session_id: str) -> Reply:
 @flow.on_state("cw.capacity")
 async def set_capacity(ctx: Context) -> Reply:
     """The new number of places; never below the places already taken."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, str(ctx.state.data.get("session", "")))
     number = _number(ctx.incoming.text)
     if number is None:
@@ -231,7 +224,7 @@ async def set_capacity(ctx: Context) -> Reply:
 @flow.on_button("mv")
 async def ask_move(ctx: Context, session_id: str) -> Reply:
     """Change the time: ask for the new day and time."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, session_id)
     ctx.set_state("cw.move", session=session.id)
     return ctx.reply(ASK_MOVE, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
@@ -240,7 +233,7 @@ async def ask_move(ctx: Context, session_id: str) -> Reply:
 @flow.on_state("cw.move")
 async def move(ctx: Context) -> Reply:
     """Move the session; people with a place keep it and are told, reminders follow."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, str(ctx.state.data.get("session", "")))
     back = [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]]
     parts = ctx.incoming.text.split()
@@ -263,7 +256,7 @@ async def move(ctx: Context) -> Reply:
 @flow.on_button("x")
 async def ask_cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel the session? Says how many people will be told."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, session_id)
     count = session.taken + len(await ctx.uow.workshops.people(session.id, "waiting"))
     return ctx.reply(
@@ -277,7 +270,7 @@ async def ask_cancel(ctx: Context, session_id: str) -> Reply:
 @flow.on_button("xx")
 async def cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel it: places and reminders go, everyone is told through the outbox."""
-    _coordinator(ctx)
+    coordinator(ctx)
     session = await open_session(ctx, session_id)
     centre = await ctx.uow.centres.get(session.centre_id)
     told = await rules.cancel_session(
@@ -293,7 +286,7 @@ async def cancel(ctx: Context, session_id: str) -> Reply:
 @flow.on_button("new")
 async def new(ctx: Context) -> Reply:
     """Start: the title in my own language."""
-    _coordinator(ctx)
+    coordinator(ctx)
     ctx.set_state("cw.title", lang=ctx.locale, titles={})
     return ctx.reply(ASK_TITLE, [menu_button(ctx)], language=LANGUAGE_NAMES[ctx.locale])
 
@@ -301,7 +294,7 @@ async def new(ctx: Context) -> Reply:
 @flow.on_state("cw.title")
 async def title(ctx: Context) -> Reply:
     """A title in one language; then another language, or on."""
-    _coordinator(ctx)
+    coordinator(ctx)
     text = " ".join(ctx.incoming.text.split())
     if not text or len(text) > 80:
         return ctx.reply(BAD_TITLE, [menu_button(ctx)])
@@ -322,7 +315,7 @@ async def title(ctx: Context) -> Reply:
 @flow.on_button("tl")
 async def title_in(ctx: Context, locale: str) -> Reply:
     """Add the title in another language."""
-    _coordinator(ctx)
+    coordinator(ctx)
     _draft(ctx, "cw.titles")
     if locale not in LOCALES:
         raise Stale
@@ -333,7 +326,7 @@ async def title_in(ctx: Context, locale: str) -> Reply:
 @flow.on_button("n")
 async def step(ctx: Context, field: str, value: str = "") -> Reply:
     """A choice made with a button (kind, audience, centre, minutes, no repeat)."""
-    _coordinator(ctx)
+    coordinator(ctx)
     data = _draft(ctx)
     # Each button belongs to one step: an old one from an earlier step is stale.
     has = set(data)
@@ -370,7 +363,7 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
 @flow.on_state("cw.date")
 async def draft_date(ctx: Context) -> Reply:
     """The first day."""
-    _coordinator(ctx)
+    coordinator(ctx)
     day = _day(ctx, ctx.incoming.text.strip())
     if day is None or day < ctx.clock.now().astimezone(_tz(ctx)).date():
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
@@ -381,7 +374,7 @@ async def draft_date(ctx: Context) -> Reply:
 @flow.on_state("cw.time")
 async def draft_time(ctx: Context) -> Reply:
     """The start time."""
-    _coordinator(ctx)
+    coordinator(ctx)
     clock = _time(ctx.incoming.text.strip())
     if clock is None or not _real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
         return ctx.reply(BAD_TIME, [menu_button(ctx)])
@@ -397,7 +390,7 @@ async def draft_time(ctx: Context) -> Reply:
 @flow.on_state("cw.places")
 async def draft_places(ctx: Context) -> Reply:
     """The number of places."""
-    _coordinator(ctx)
+    coordinator(ctx)
     number = _number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_NUMBER, [menu_button(ctx)])
@@ -408,7 +401,7 @@ async def draft_places(ctx: Context) -> Reply:
 @flow.on_state("cw.repeat")
 async def draft_repeat(ctx: Context) -> Reply:
     """The last day of a weekly series."""
-    _coordinator(ctx)
+    coordinator(ctx)
     data = ctx.state.data
     until = _day(ctx, ctx.incoming.text.strip())
     first = date.fromisoformat(data["date"])

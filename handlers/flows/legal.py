@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
-from handlers.flows.lookup import open_centre, parse_id, signed_up
+from handlers.flows.lookup import open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button, Outgoing
 from handlers.model import Appointment, Centre, Topic
@@ -261,7 +261,7 @@ async def callback(ctx: Context, topic_value: str, centre_id: str, agreed: str =
 async def phone(ctx: Context) -> Reply:
     """The number, checked for shape only; stored with the phone consent; advisers told."""
     user = signed_up(ctx)
-    number = _phone(ctx.incoming.text)
+    number = phone_number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_PHONE, [menu_button(ctx)])
     chosen = _topic(str(ctx.state.data.get("topic", "")))
@@ -277,14 +277,6 @@ async def phone(ctx: Context) -> Reply:
                                      priority=PRIORITY_DIRECT)  # fmt: skip
     ctx.clear_state()
     return main_menu(ctx, CALLBACK_SAVED, centre=ctx.centre_name(centre))
-
-
-def _phone(text: str) -> str | None:
-    """`+381 64 123-4567`, `064/1234567` … as typed, if it has 6 to 15 digits."""
-    cleaned = text.strip()
-    digits = [c for c in cleaned if c.isdigit()]
-    allowed = all(c.isdigit() or c in " +-/()." for c in cleaned)
-    return cleaned if allowed and 6 <= len(digits) <= 15 and len(cleaned) <= 32 else None
 
 
 # -- moving and cancelling -----------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Reading ids from payloads and typed text, and the records they name; Stale when they don't."""
+"""Reading ids, names and numbers from payloads and typed text; who may act; Stale if not."""
 
 from __future__ import annotations
 
 import re
 
 from handlers.context import Context
-from handlers.model import Centre, User
+from handlers.model import Centre, Role, User
 from handlers.router import Stale
 
 
@@ -28,3 +28,27 @@ async def open_centre(ctx: Context, centre_id: str) -> Centre:
     if centre is None:
         raise Stale
     return centre
+
+
+def coordinator(ctx: Context) -> User:
+    """The person, if they may coordinate; Stale otherwise (checked on every step)."""
+    if ctx.user is None or not ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
+        raise Stale
+    return ctx.user
+
+
+def first_name(text: str) -> str | None:
+    """A typed first name: letters (and space, hyphen, apostrophe), up to 30; else None."""
+    name = " ".join(text.split())
+    too_long = len(name) > 30 or len(name.casefold()) > 40
+    if not name or too_long or not all(ch.isalpha() or ch in " -'" for ch in name):
+        return None
+    return name
+
+
+def phone_number(text: str) -> str | None:
+    """`+381 64 123-4567`, `064/1234567` … as typed, if it has 6 to 15 digits."""
+    cleaned = text.strip()
+    digits = [c for c in cleaned if c.isdigit()]
+    allowed = all(c.isdigit() or c in " +-/()." for c in cleaned)
+    return cleaned if allowed and 6 <= len(digits) <= 15 and len(cleaned) <= 32 else None

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
-from handlers.flows.lookup import open_centre, parse_id, signed_up
+from handlers.flows.lookup import first_name, open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button
 from handlers.model import Audience, Booking, Centre, Session, WorkshopKind
@@ -254,9 +254,8 @@ async def sign_up_child(ctx: Context, session_id: str, scope: str = "") -> Reply
 @flow.on_state("ws.child_name")
 async def child_name(ctx: Context) -> Reply:
     """The child's first name (letters only, short: it is personal data)."""
-    name = " ".join(ctx.incoming.text.split())
-    too_long = len(name) > 30 or len(name.casefold()) > 40
-    if not name or too_long or not all(ch.isalpha() or ch in " -'" for ch in name):
+    name = first_name(ctx.incoming.text)
+    if name is None:
         return ctx.reply(BAD_NAME, [menu_button(ctx)])
     ctx.set_state("ws.child_age", **ctx.state.data, child=name)
     return ctx.reply(CHILD_AGE, [menu_button(ctx)], child=name)

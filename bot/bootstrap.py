@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +28,7 @@ class App:
     translator: BabelTranslator
     clock: Clock
     conversation: Conversation
+    policy: Policy = field(default_factory=Policy)
 
     async def close(self) -> None:
         """Release database connections."""
@@ -53,15 +54,16 @@ async def build(
     clock = clock or SystemClock()
     translator = translator or BabelTranslator(settings.timezone)
     uow = SqlUnitOfWorkFactory(session_factory(engine))
-    conversation = Conversation(
-        uow,
-        clock,
-        translator,
-        default_locale=settings.default_locale,
-        policy=Policy(
-            reminder_offsets=settings.reminder_deltas,
-            timezone=settings.timezone,
-            min_notice=timedelta(hours=settings.legal_min_notice_hours),
-        ),
+    policy = Policy(
+        reminder_offsets=settings.reminder_deltas,
+        timezone=settings.timezone,
+        min_notice=timedelta(hours=settings.legal_min_notice_hours),
+        shift_cancel_cutoff=timedelta(hours=settings.shift_cancel_cutoff_hours),
+        shift_confirm_before=timedelta(hours=settings.shift_confirm_before_hours),
+        shift_confirm_deadline=timedelta(hours=settings.shift_confirm_deadline_hours),
+        checkin_radius_m=settings.checkin_radius_m,
     )
-    return App(settings, engine, uow, translator, clock, conversation)
+    conversation = Conversation(
+        uow, clock, translator, default_locale=settings.default_locale, policy=policy
+    )
+    return App(settings, engine, uow, translator, clock, conversation, policy)

@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(120, ge=5)
     outbox_batch: int = Field(100, ge=1, le=5000)
     legal_min_notice_hours: float = Field(2.0, ge=0, le=168)
+    # Volunteer shifts: see handlers/rules/shifts.py.
+    shift_cancel_cutoff_hours: float = Field(12.0, ge=0, le=168)
+    shift_confirm_before_hours: float = Field(24.0, gt=0, le=168)
+    shift_confirm_deadline_hours: float = Field(12.0, ge=0, le=168)
+    checkin_radius_m: int = Field(200, ge=20, le=5000)
+
+    @model_validator(mode="after")
+    def _shift_times(self) -> Settings:
+        if self.shift_confirm_deadline_hours >= self.shift_confirm_before_hours:
+            raise ValueError(
+                "SHIFT_CONFIRM_DEADLINE_HOURS must be less than SHIFT_CONFIRM_BEFORE_HOURS "
+                "(the answer is due after the question is asked)"
+            )
+        return self
 
     @field_validator("reminder_offsets")
     @classmethod

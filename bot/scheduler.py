@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
 from bot.delivery import DeliveryWorker, Platform
+from handlers.rules import shifts
 from handlers.rules.reminders import release_due
 
 log = logging.getLogger("reintegrate.scheduler")
@@ -28,6 +29,23 @@ async def release_reminders(app: App, worker: DeliveryWorker | None = None) -> i
     while True:
         async with app.uow() as uow:
             handled = await release_due(uow, app.clock.now(), limit=REMINDER_BATCH)
+            await uow.commit()
+        total += handled
+        if handled < REMINDER_BATCH:
+            break
+    if total and worker is not None:
+        worker.wakeup.set()
+    return total
+
+
+async def release_shift_work(app: App, worker: DeliveryWorker | None = None) -> int:
+    """Ask volunteers the day before, alert coordinators on silence, close open check-ins."""
+    total = 0
+    while True:
+        async with app.uow() as uow:
+            handled = await shifts.release_due(
+                uow, app.policy, app.clock.now(), limit=REMINDER_BATCH
+            )
             await uow.commit()
         total += handled
         if handled < REMINDER_BATCH:
@@ -72,6 +90,10 @@ async def background(
     scheduler.add_job(
         release_reminders, "interval", seconds=reminders_every, args=(app, worker),
         id="reminders", next_run_time=first, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        release_shift_work, "interval", seconds=reminders_every, args=(app, worker),
+        id="shifts", next_run_time=first, coalesce=True, max_instances=1,
     )  # fmt: skip
     scheduler.add_job(
         prune, "interval", hours=1, args=(app,),

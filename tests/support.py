@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.conversation import Conversation
-from handlers.messages import Button, Incoming, Outgoing
+from handlers.messages import Button, Incoming, Kind, Location, Outgoing
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Belgrade
 
@@ -54,6 +54,15 @@ class Person:
         """Press a button by its raw payload (old messages, forged payloads)."""
         return await self._handle(
             Incoming.button(self.platform, self.user_id, payload, lang_hint=self.lang)
+        )
+
+    async def share_location(self, latitude: float, longitude: float) -> list[Outgoing]:
+        """Send the phone's location (📎 → Location)."""
+        return await self._handle(
+            Incoming(
+                self.platform, self.user_id, self.user_id, Kind.LOCATION,
+                lang_hint=self.lang, location=Location(latitude, longitude),
+            )  # fmt: skip
         )
 
     async def press(self, label: str) -> list[Outgoing]:
@@ -112,7 +121,9 @@ async def table_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]
 async def personal_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
     """Rows of every table except public information (centres, the programme, advisers' hours)."""
     rows = await table_rows(engine)
-    public = {"centres", "workshops", "sessions", "advisers", "adviser_hours"}
+    public = {
+        "centres", "workshops", "sessions", "advisers", "adviser_hours", "shifts", "checkin_codes",
+    }  # fmt: skip
     return {t: r for t, r in rows.items() if r and t not in public}
 
 

@@ -38,7 +38,6 @@ OFF_DONE = T("cad.off_done", "Day off saved. {count} people with an appointment 
 BAD_DAY = T("cad.bad_day", "Please write a day from today on, like 24.12.2026")
 
 
-
 async def _adviser(ctx: Context, adviser_id: str) -> Adviser:
     number = parse_id(adviser_id)
     found = next((a for a in await ctx.uow.legal.advisers() if a.id == number), None)

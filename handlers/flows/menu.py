@@ -23,7 +23,7 @@ ENTRIES = (
     (N_("Workshops"), "ws:home", "📅"),
     (N_("Legal advice"), "lg:home", "⚖️"),
     (N_("Ask a question"), "menu:soon:ask", "💬"),
-    (N_("Volunteer"), "menu:soon:vol", "🤝"),
+    (N_("Volunteer"), "vol:home", "🤝"),
     (N_("Centres"), "cen:list", "📍"),
     (N_("Settings"), "set:open", "⚙️"),
     (N_("My bookings"), "ws:mine", "📌"),
@@ -35,7 +35,10 @@ def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **param
     buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in ENTRIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if ctx.user is not None and ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
-        rows.append([ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂")])
+        rows.append(
+            [ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂"),
+             ctx.button(N_("Volunteers"), "cv:home", icon="🤝")]
+        )  # fmt: skip
     if ctx.user is not None and ctx.user.has_role(Role.ADVISER):
         rows.append([ctx.button(N_("My appointments"), "adv:home", icon="🗓")])
     return ctx.reply(text, rows, replace=replace, **params)

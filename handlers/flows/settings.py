@@ -15,6 +15,7 @@ from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
 from handlers.router import Flow, Stale
 from handlers.rules import workshops as workshop_rules
+from handlers.rules.shifts import TASK_NAMES
 from handlers.texts import N_, T, Text
 
 flow = Flow("set")
@@ -47,6 +48,10 @@ DELETE_CONFIRM = T(
     "settings.delete_confirm",
     "Do you really want to delete your data? Your language, centre and any bookings will be "
     "removed. This cannot be undone.",
+)
+VOLUNTEER_DATA = T(
+    "settings.volunteer_data",
+    "As a volunteer: first name {name}, centre {centre}, can help with {tasks}, phone {phone}",
 )
 CONSENT_VALUE = T("settings.consent_value", "{date} (notice version {version})")
 DELETED = T(
@@ -157,7 +162,7 @@ async def show_data(ctx: Context) -> Outgoing:
     centre = await ctx.uow.centres.get(user.centre_id) if user.centre_id else None
     consent = next((c for c in user.consents if c.kind == "data"), None)
     roles = sorted({Role.BENEFICIARY, *user.roles}, key=list(Role).index)
-    return settings_menu(
+    out = settings_menu(
         ctx,
         MY_DATA,
         language=LANGUAGE_NAMES[user.locale],
@@ -177,6 +182,18 @@ async def show_data(ctx: Context) -> Outgoing:
         ),
         created=ctx.tr.format_datetime(ctx.locale, user.created_at),
     )
+    request = await ctx.uow.volunteers.of_user(user.id)
+    if request is None:
+        return out
+    where = await ctx.uow.centres.get(request.centre_id)
+    line = ctx.t(
+        VOLUNTEER_DATA,
+        name=request.first_name,
+        centre=ctx.centre_name(where) if where else ctx._(NOT_SET),
+        tasks=", ".join(ctx._(TASK_NAMES[t]) for t in request.tasks),
+        phone=request.phone or ctx._(NOT_SET),
+    )
+    return replace(out, text=f"{out.text}\n{line}")
 
 
 @flow.on_button("del")

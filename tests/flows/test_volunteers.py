@@ -442,3 +442,20 @@ async def test_deleting_my_data_removes_the_request_and_sign_ups(app, person):
     assert await personal_rows(app.engine) == {}
     async with app.uow() as uow:
         assert (await uow.shifts.get(sid)).taken == 0
+
+
+async def test_show_my_data_lists_the_volunteer_request(app, person):
+    ana = await joined(person)
+    await ana.press("Volunteer")
+    await ana.press("I want to volunteer")
+    await ana.send("Ana")
+    await ana.press("Pirot")
+    await ana.press("translation")
+    await ana.press("Done")
+    await ana.press("Yes, add my number")
+    await ana.send("064 123 4567")
+    await ana.press("Settings")
+    await ana.press("Show my data")
+    assert "first name Ana, centre Pirot, can help with translation, phone 064 123 4567" in (
+        ana.last.text
+    )

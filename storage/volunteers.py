@@ -25,6 +25,7 @@ from storage.models import (
     UserRow,
     VolunteerRow,
 )
+from storage.repositories import _insert_for
 
 SIGNED, CANCELLED = "signed", "cancelled"
 _signups = cast(Table, ShiftSignupRow.__table__)
@@ -436,6 +437,18 @@ class SqlShifts:
         """Set (or replace) a centre's code of a day."""
         await self._s.merge(CheckinCodeRow(centre_id=centre_id, day=day, code=code, created_at=now))
         await self._s.flush()
+
+    async def keep_code(self, centre_id: int, day: date, code: str, now: datetime) -> str:
+        """The centre's code of the day: `code`, unless one was stored first (then that one).
+
+        Two coordinators opening the code page at once both get the code stored first.
+        """
+        await self._s.execute(
+            _insert_for(self._s)(CheckinCodeRow)
+            .values(centre_id=centre_id, day=day, code=code, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        return await self.code(centre_id, day) or code
 
     async def code_days(self, centre_id: int, code: str) -> list[date]:
         """The days on which this was the centre's code, newest first."""

@@ -6,13 +6,14 @@ who is not, or no longer, a coordinator or admin is refused on the server.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.lookup import coordinator, parse_id
 from handlers.flows.menu import menu_button
+from handlers.flows.typed import real_time, typed_day, typed_time
 from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for, open_session
 from handlers.locales import LANGUAGE_NAMES, LOCALES
 from handlers.messages import Button, Outgoing
@@ -237,9 +238,9 @@ async def move(ctx: Context) -> Reply:
     session = await open_session(ctx, str(ctx.state.data.get("session", "")))
     back = [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]]
     parts = ctx.incoming.text.split()
-    day = _day(ctx, parts[0]) if len(parts) == 2 else None
-    clock = _time(parts[1]) if len(parts) == 2 else None
-    if day is None or clock is None or not _real_time(ctx, day, clock):
+    day = typed_day(ctx, parts[0]) if len(parts) == 2 else None
+    clock = typed_time(parts[1]) if len(parts) == 2 else None
+    if day is None or clock is None or not real_time(ctx, day, clock):
         return ctx.reply(ASK_MOVE, back)
     starts = _local(ctx, day, clock)
     if starts <= ctx.clock.now():
@@ -364,7 +365,7 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
 async def draft_date(ctx: Context) -> Reply:
     """The first day."""
     coordinator(ctx)
-    day = _day(ctx, ctx.incoming.text.strip())
+    day = typed_day(ctx, ctx.incoming.text.strip())
     if day is None or day < ctx.clock.now().astimezone(_tz(ctx)).date():
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
     ctx.set_state("cw.time", **{**ctx.state.data, "date": day.isoformat()})
@@ -375,8 +376,8 @@ async def draft_date(ctx: Context) -> Reply:
 async def draft_time(ctx: Context) -> Reply:
     """The start time."""
     coordinator(ctx)
-    clock = _time(ctx.incoming.text.strip())
-    if clock is None or not _real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
+    clock = typed_time(ctx.incoming.text.strip())
+    if clock is None or not real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
         return ctx.reply(BAD_TIME, [menu_button(ctx)])
     data = {**ctx.state.data, "time": clock.strftime("%H:%M")}
     if _local(ctx, date.fromisoformat(data["date"]), clock) <= ctx.clock.now():
@@ -403,7 +404,7 @@ async def draft_repeat(ctx: Context) -> Reply:
     """The last day of a weekly series."""
     coordinator(ctx)
     data = ctx.state.data
-    until = _day(ctx, ctx.incoming.text.strip())
+    until = typed_day(ctx, ctx.incoming.text.strip())
     first = date.fromisoformat(data["date"])
     if until is None or not first <= until <= first + timedelta(days=366):
         return ctx.reply(BAD_DATE, [[ctx.button(N_("Only once"), "cw:n:once", icon="1️⃣")]])
@@ -474,42 +475,3 @@ def _local(ctx: Context, day: date, clock: time) -> datetime:
 def _number(text: str) -> int | None:
     number = parse_id(text.strip())
     return number if number is not None and 1 <= number <= 500 else None
-
-
-def _real_time(ctx: Context, day: date, clock: time) -> bool:
-    """False for a time the clocks skip or pass twice when summer time starts or ends."""
-    tz = _tz(ctx)
-    first = datetime.combine(day, clock, tz)
-    second = datetime.combine(day, clock, tz).replace(fold=1)
-    there_and_back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    return first.utcoffset() == second.utcoffset() and there_and_back == first.replace(tzinfo=None)
-
-
-def _day(ctx: Context, text: str) -> date | None:
-    """`24.11.2026`, `24.11.` (this year or next) or `2026-11-24`."""
-    today = ctx.clock.now().astimezone(_tz(ctx)).date()
-    found = _parse_day(today, text)
-    # Only the next two years: a typo in the year should not plan a workshop in 2062.
-    return found if found is not None and found.year <= today.year + 2 else None
-
-
-def _parse_day(today: date, text: str) -> date | None:
-    try:
-        if "-" in text:
-            return date.fromisoformat(text)
-        parts = [p for p in text.split(".") if p]
-        if len(parts) == 2:
-            day = date(today.year, int(parts[1]), int(parts[0]))
-            return day if day >= today else date(today.year + 1, day.month, day.day)
-        if len(parts) == 3:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except (ValueError, OverflowError):
-        return None
-    return None
-
-
-def _time(text: str) -> time | None:
-    try:
-        return time.fromisoformat(text.replace(".", ":").zfill(5))
-    except ValueError:
-        return None

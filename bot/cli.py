@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         required=True,
-        help="demo centres, three weeks of workshops, three legal advisers",
+        help="demo centres, three weeks of workshops, three legal advisers, two weeks of "
+        "volunteer shifts and three approved volunteers (console:vesna, console:luka, "
+        "console:emina)",
     )
     for verb in ("grant", "revoke"):
         g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
@@ -45,12 +47,14 @@ def _parser() -> argparse.ArgumentParser:
             )  # fmt: skip
     imp = sub.add_parser("import", help="import a schedule from a .csv or .xlsx file")
     imp.add_argument(
-        "what", choices=["workshops", "advisers"],
-        help="what the file holds: workshops, or advisers' weekly hours and days off",
+        "what", choices=["workshops", "advisers", "shifts"],
+        help="what the file holds: workshops, advisers' weekly hours and days off, or "
+        "volunteer shifts",
     )  # fmt: skip
     imp.add_argument(
         "file", metavar="FILE",
-        help="see templates/workshops.csv or templates/advisers.csv for the columns",
+        help="see templates/workshops.csv, templates/advisers.csv or templates/shifts.csv for "
+        "the columns",
     )  # fmt: skip
     loc = sub.add_parser("locales", help="write compiled catalogs (.mo) and the generated sr_Cyrl")
     loc.add_argument("--update", action="store_true", help="re-extract strings, merge into .po")
@@ -148,7 +152,7 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.database_url)
     try:
         await check_current(engine)
-        changed = await seed_demo(engine)
+        changed = await seed_demo(engine, volunteering=True)
     except SchemaOutdated as exc:
         print(f"Cannot seed: {exc}", file=sys.stderr)
         return 1
@@ -219,7 +223,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.bootstrap import build
-    from bot.importer import ImportFailed, import_advisers, import_workshops, read_table
+    from bot.importer import (
+        ImportFailed,
+        import_advisers,
+        import_shifts,
+        import_workshops,
+        read_table,
+    )
     from storage.migrate import SchemaOutdated
 
     # The file is read before the database is opened: a wrong file needs no database.
@@ -241,6 +251,9 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
                 f"imported {_count(advisers.advisers, 'adviser')}, "
                 f"{_count(advisers.hours, 'weekly hour')}, {days_off}"
             )
+        elif args.what == "shifts":
+            shifts = await import_shifts(app, table)
+            summary = f"imported {_count(shifts.shifts, 'shift')} from {_count(shifts.rows, 'row')}"
         else:
             done = await import_workshops(app, table)
             summary = (

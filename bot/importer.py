@@ -1,9 +1,10 @@
-"""Import a workshop schedule from a CSV or XLSX file (`reintegrate-bot import workshops FILE`).
+"""Import a schedule from a CSV or XLSX file (`reintegrate-bot import workshops|advisers|shifts`).
 
-One row is one workshop, possibly repeating weekly. Reading, checking and storing are separate
-steps: the readers turn a file into a `Table` of text cells, `parse_rows` checks every row
-without I/O and collects every mistake, and `import_workshops` stores the plans in one unit of
-work only when the whole file is clean, so a file is imported completely or not at all.
+For workshops, one row is one workshop, possibly repeating weekly. Reading, checking and
+storing are separate steps: the readers turn a file into a `Table` of text cells, `parse_rows`
+checks every row without I/O and collects every mistake, and `import_workshops` stores the
+plans in one unit of work only when the whole file is clean, so a file is imported completely
+or not at all. Advisers' hours and volunteer shifts are read and checked the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from handlers.locales import LOCALES
-from handlers.model import Audience, WorkshopKind
+from handlers.model import Audience, Task, WorkshopKind
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -42,7 +43,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,6}")
 
-_Choice = TypeVar("_Choice", WorkshopKind, Audience)
+_Choice = TypeVar("_Choice", WorkshopKind, Audience, Task)
 
 
 class ImportFailed(Exception):
@@ -456,16 +457,20 @@ class _AdviserLine:
 
 def check_adviser_header(header: Sequence[str]) -> list[str]:
     """Problems with the header row of an advisers file."""
+    return _columns(header, ADVISER_REQUIRED, ADVISER_COLUMNS)
+
+
+def _columns(header: Sequence[str], required: Sequence[str], known: Sequence[str]) -> list[str]:
+    """Problems with a header row: missing, unknown (usually misspelt) or repeated columns."""
     names = [h for h in header if h]
     errors = []
-    missing = [c for c in ADVISER_REQUIRED if c not in names]
+    missing = [c for c in required if c not in names]
     if missing:
         errors.append(f"row 1: missing column(s): {', '.join(missing)}")
-    unknown = [h for h in dict.fromkeys(names) if h not in ADVISER_COLUMNS]
+    unknown = [h for h in dict.fromkeys(names) if h not in known]
     if unknown:
         errors.append(
-            f"row 1: unknown column(s): {', '.join(unknown)} "
-            f"(columns are {', '.join(ADVISER_COLUMNS)})"
+            f"row 1: unknown column(s): {', '.join(unknown)} (columns are {', '.join(known)})"
         )
     repeated = [h for h in dict.fromkeys(names) if names.count(h) > 1]
     if repeated:
@@ -699,3 +704,162 @@ async def import_advisers(app: App, table: Table) -> ImportedAdvisers:
         hours=sum(len(p.hours) for p in plans),
         days_off=sum(len(p.days_off) for p in plans),
     )
+
+
+# -- volunteer shifts (`reintegrate-bot import shifts FILE`) ----------------------------------
+# One row is one shift at a centre, or a weekly series of them with `repeat_weekly_until`.
+SHIFT_REQUIRED: tuple[str, ...] = ("centre", "day", "start", "end", "task", "places")
+SHIFT_COLUMNS: tuple[str, ...] = (*SHIFT_REQUIRED, "note", "repeat_weekly_until")
+PLACES = (1, 50)
+NOTE_LENGTH = 120  # ShiftRow.note
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftPlan:
+    """One checked row: a shift and the UTC start and end of each of its weekly dates."""
+
+    row: int
+    centre: str
+    task: Task
+    times: tuple[tuple[datetime, datetime], ...]
+    places: int
+    note: str
+
+
+def check_shift_header(header: Sequence[str]) -> list[str]:
+    """Problems with the header row of a shifts file."""
+    return _columns(header, SHIFT_REQUIRED, SHIFT_COLUMNS)
+
+
+def parse_shift_rows(
+    rows: Sequence[Mapping[str, object]],
+    tz: tzinfo,
+    *,
+    header: Sequence[str] | None = None,
+    centres: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[ShiftPlan], list[str]]:
+    """Check every row (rows[i] is spreadsheet row i + 2); the plans and every error found.
+
+    With `centres` (known slugs) an unknown centre is an error, and with `now` so is a shift
+    that would already have started.
+    """
+    errors = check_shift_header(
+        list(header) if header is not None else list(rows[0]) if rows else []
+    )
+    if errors:
+        return [], errors
+    plans: list[ShiftPlan] = []
+    for index, raw in enumerate(rows):
+        number = index + 2
+        cells = {str(k).strip().lower(): cell_text(v) for k, v in raw.items()}
+        if not any(cells.values()):
+            continue
+        plan, problems = _parse_shift_row(number, cells, tz, centres, now)
+        errors.extend(f"row {number}: {p}" for p in problems)
+        if plan is not None:
+            plans.append(plan)
+    if not plans and not errors:
+        errors.append("no shifts found under the header")
+    return plans, errors
+
+
+def _parse_shift_row(
+    number: int,
+    cells: dict[str, str],
+    tz: tzinfo,
+    centres: Collection[str] | None,
+    now: datetime | None,
+) -> tuple[ShiftPlan | None, list[str]]:
+    problems: list[str] = []
+    if cells.get(UNNAMED):
+        problems.append(f"a value {cells[UNNAMED]!r} stands in a column with no header")
+
+    centre = cells.get("centre", "").lower()
+    if not centre:
+        problems.append("centre is empty")
+    elif centres is not None and centre not in centres:
+        problems.append(f"unknown centre {centre!r} (known: {', '.join(sorted(centres))})")
+
+    first = _date(cells.get("day", ""), "day", problems)
+    starts = _clock(cells.get("start", ""), "start", problems)
+    ends = _clock(cells.get("end", ""), "end", problems)
+    if starts is not None and ends is not None and starts >= ends:
+        problems.append(f"end {ends:%H:%M} is not after start {starts:%H:%M}")
+        starts = ends = None  # the dates below would only repeat it
+    task = _choice(cells.get("task", ""), Task, "task", problems)
+    places = _whole(cells.get("places", ""), "places", PLACES, problems)
+    note = " ".join(cells.get("note", "").split())
+    if len(note) > NOTE_LENGTH:
+        problems.append(f"note is longer than {NOTE_LENGTH} characters ({len(note)})")
+
+    last = first
+    if cells.get("repeat_weekly_until"):
+        until = _date(cells["repeat_weekly_until"], "repeat_weekly_until", problems)
+        if until is not None and first is not None:
+            if until < first:
+                problems.append(f"repeat_weekly_until {until} is before day {first}")
+            elif until - first > LONGEST_SERIES:
+                problems.append(
+                    f"repeat_weekly_until {until} is more than a year after day {first}"
+                )
+            else:
+                last = until
+
+    times: list[tuple[datetime, datetime]] = []
+    if first is not None and last is not None and starts is not None and ends is not None:
+        day = first
+        while day <= last:
+            start, end = _utc(day, starts, tz), _utc(day, ends, tz)
+            if start is None or end is None:
+                at = starts if start is None else ends
+                problems.append(
+                    f"{at:%H:%M} on {day} is skipped or repeated when the clocks change "
+                    f"in {tz}; choose another time"
+                )
+                break
+            times.append((start, end))
+            day += timedelta(days=7)
+        if times and now is not None and times[0][0] < now:
+            problems.append(f"day {first} {starts:%H:%M} is in the past")
+
+    if problems:
+        return None, problems
+    assert task is not None and places is not None
+    plan = ShiftPlan(
+        row=number, centre=centre, task=task, times=tuple(times), places=places, note=note
+    )
+    return plan, []
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedShifts:
+    """What a shifts import stored: the file's rows and the dated shifts made from them."""
+
+    rows: int
+    shifts: int
+
+
+async def import_shifts(app: App, table: Table) -> ImportedShifts:
+    """Check a table against the known centres and store its shifts in one transaction."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(app.settings.timezone)
+    now = app.clock.now()
+    async with app.uow() as uow:
+        slugs = {c.slug: c.id for c in await uow.centres.all()}
+        plans, errors = parse_shift_rows(
+            table.rows, tz, header=table.header, centres=slugs, now=now
+        )
+        if errors:
+            raise ImportFailed(errors)
+        shifts = 0
+        for plan in plans:
+            for starts_at, ends_at in plan.times:
+                await uow.shifts.create(
+                    centre_id=slugs[plan.centre], task=plan.task, starts_at=starts_at,
+                    ends_at=ends_at, places=plan.places, note=plan.note, now=now,
+                )  # fmt: skip
+                shifts += 1
+        await uow.commit()
+    return ImportedShifts(rows=len(plans), shifts=shifts)

@@ -1,16 +1,33 @@
-"""Demo data: the programme's five community centres. Seeding twice changes nothing."""
+"""Demo data: the programme's five community centres, a workshop programme, legal advisers,
+volunteer shifts and approved volunteers. Seeding twice changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from handlers.flows.start import CONSENT_VERSION
+from handlers.model import ResidentStatus, Role, Task, VolunteerStatus
 from storage.db import session_factory
-from storage.models import AdviserHoursRow, AdviserRow, CentreRow, SessionRow, WorkshopRow
+from storage.models import (
+    AdviserHoursRow,
+    AdviserRow,
+    CentreRow,
+    ConsentRow,
+    IdentityRow,
+    RoleRow,
+    SessionRow,
+    ShiftRow,
+    ShiftSignupRow,
+    UserRow,
+    VolunteerRow,
+    WorkshopRow,
+)
+from storage.repositories import DATA_CONSENT
 
 WEEKDAYS_9_TO_5 = [[d, "09:00", "17:00"] for d in range(5)]
 
@@ -99,16 +116,149 @@ DEMO_ADVISERS: list[tuple[str, int, list[tuple[str, int, str, str]]]] = [
                   ("pirot", 3, "14:00", "17:00")]),
 ]  # fmt: skip
 
+# Volunteer shifts at every centre for two weeks from tomorrow:
+# (weekdays 0=Mon, local start, local end, task, places, note)
+DEMO_SHIFTS: list[tuple[tuple[int, ...], str, str, Task, int, str]] = [
+    ((0, 1, 2, 3, 4), "09:00", "12:00", Task.TRANSLATION, 2,
+     "Going with families to the municipality and the health centre"),
+    ((0, 1, 2, 3, 4), "14:00", "17:00", Task.SCHOOL, 3,
+     "Homework help for primary-school children"),
+    ((5,), "10:00", "14:00", Task.EVENTS, 4, "Neighbourhood day: games, tea and a book swap"),
+]  # fmt: skip
+DEMO_SHIFT_DAYS = 14
+DEMO_PLATFORM = "console"  # `scripts/run --user vesna` chats as the first of them
 
-async def seed_demo(engine: AsyncEngine, *, now: datetime | None = None) -> int:
-    """Insert or refresh the demo centres, and a three-week programme once; rows changed."""
+# Approved volunteers: (console user id, first name, locale, centre slug, tasks,
+# the tasks of the shifts they are signed up for in the second week, one each).
+DEMO_VOLUNTEERS: list[tuple[str, str, str, str, tuple[Task, ...], tuple[Task, ...]]] = [
+    ("vesna", "Vesna", "en", "pirot", (Task.SCHOOL, Task.TRANSLATION),
+     (Task.SCHOOL, Task.TRANSLATION)),
+    ("luka", "Luka", "sr", "krusevac", (Task.TRANSLATION, Task.DRIVING, Task.EVENTS),
+     (Task.EVENTS,)),
+    ("emina", "Emina", "bs", "novi-pazar", (Task.SCHOOL, Task.EVENTS), ()),
+]  # fmt: skip
+# Sign-ups a week out: the day-before question and its alerts come when the demo is tried,
+# not the moment it is seeded.
+DEMO_SIGNUPS_FROM = timedelta(days=7)
+
+
+async def seed_demo(
+    engine: AsyncEngine, *, now: datetime | None = None, volunteering: bool = False
+) -> int:
+    """Insert or refresh the demo centres, and a three-week programme once; rows changed.
+
+    With `volunteering` (as `reintegrate-bot seed --demo` does), two weeks of volunteer shifts
+    once and the demo volunteers too; the test fixtures leave them out, so the volunteer flows
+    are tested on a database with no shifts or volunteers of its own.
+    """
+    moment = now or datetime.now(UTC)
     changed = await _seed_centres(engine)
     async with session_factory(engine)() as session, session.begin():
         if (await session.execute(select(WorkshopRow.id).limit(1))).first() is None:
-            changed += await _seed_programme(session, now or datetime.now(UTC))
+            changed += await _seed_programme(session, moment)
         if (await session.execute(select(AdviserRow.id).limit(1))).first() is None:
             changed += await _seed_advisers(session)
+        if volunteering:
+            if (await session.execute(select(ShiftRow.id).limit(1))).first() is None:
+                changed += await _seed_shifts(session, moment)
+            changed += await _seed_volunteers(session, moment)
     return changed
+
+
+async def _seed_shifts(session: AsyncSession, now: datetime) -> int:
+    """Volunteer shifts at every centre for the next two weeks (dates relative to today)."""
+    tz = ZoneInfo("Europe/Belgrade")
+    centres = {r.slug: r.id for r in (await session.execute(select(CentreRow))).scalars()}
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    added = 0
+    for offset in range(DEMO_SHIFT_DAYS):
+        day = tomorrow + timedelta(days=offset)
+        for weekdays, starts, ends, task, places, note in DEMO_SHIFTS:
+            if day.weekday() not in weekdays:
+                continue
+            for centre_id in centres.values():
+                session.add(
+                    ShiftRow(
+                        centre_id=centre_id, task=task.value, note=note, places=places,
+                        starts_at=_utc(day, starts, tz), ends_at=_utc(day, ends, tz),
+                        status="scheduled", created_at=now,
+                    )
+                )  # fmt: skip
+                added += 1
+    await session.flush()
+    return added
+
+
+async def _seed_volunteers(session: AsyncSession, now: datetime) -> int:
+    """The demo volunteers who are not there yet: a console account, approved, signed up."""
+    centres = {r.slug: r.id for r in (await session.execute(select(CentreRow))).scalars()}
+    added = 0
+    for external_id, first_name, locale, slug, tasks, signed in DEMO_VOLUNTEERS:
+        known = await session.execute(
+            select(IdentityRow.id).where(
+                IdentityRow.platform == DEMO_PLATFORM, IdentityRow.external_id == external_id
+            )
+        )
+        if known.first() is not None:
+            continue  # seeded already, or that person has started the chat themselves
+        user = UserRow(
+            locale=locale, status=ResidentStatus.LOCAL.value, centre_id=centres[slug],
+            reminders_on=True, created_at=now,
+            identities=[IdentityRow(platform=DEMO_PLATFORM, external_id=external_id,
+                                    chat_id=external_id, created_at=now)],
+            consents=[ConsentRow(kind=DATA_CONSENT, version=CONSENT_VERSION, given_at=now)],
+            roles=[RoleRow(role=Role.VOLUNTEER.value, granted_at=now)],
+        )  # fmt: skip
+        session.add(user)
+        await session.flush()
+        session.add(
+            VolunteerRow(
+                user_id=user.id, centre_id=centres[slug], first_name=first_name,
+                tasks=[t.value for t in tasks], phone=None,
+                status=VolunteerStatus.APPROVED.value, decided_by=None, created_at=now,
+                decided_at=now,
+            )
+        )  # fmt: skip
+        added += 1
+        taken: list[ShiftRow] = []
+        for task in signed:
+            shift = await _free_shift(session, centres[slug], task, now + DEMO_SIGNUPS_FROM, taken)
+            if shift is None:
+                continue  # the shifts are someone else's: no demo shift to sign up for
+            session.add(
+                ShiftSignupRow(
+                    shift_id=shift.id, user_id=user.id, status="signed", auto_checkout=False,
+                    no_show=False, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            taken.append(shift)
+            added += 1
+    await session.flush()
+    return added
+
+
+async def _free_shift(
+    session: AsyncSession, centre_id: int, task: Task, after: datetime, taken: list[ShiftRow]
+) -> ShiftRow | None:
+    """The first scheduled shift from `after` that overlaps none of `taken`."""
+    rows = await session.execute(
+        select(ShiftRow)
+        .where(
+            ShiftRow.centre_id == centre_id,
+            ShiftRow.task == task.value,
+            ShiftRow.status == "scheduled",
+            ShiftRow.starts_at >= after,
+        )
+        .order_by(ShiftRow.starts_at, ShiftRow.id)
+    )
+    for shift in rows.scalars():
+        if all(shift.ends_at <= t.starts_at or t.ends_at <= shift.starts_at for t in taken):
+            return shift
+    return None
+
+
+def _utc(day: date, clock: str, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.fromisoformat(clock), tz).astimezone(UTC)
 
 
 async def _seed_advisers(session: AsyncSession) -> int:

@@ -58,12 +58,12 @@ class Person:
 
     async def share_location(self, latitude: float, longitude: float) -> list[Outgoing]:
         """Send the phone's location (📎 → Location)."""
-        return await self._handle(
-            Incoming(
-                self.platform, self.user_id, self.user_id, Kind.LOCATION,
-                lang_hint=self.lang, location=Location(latitude, longitude),
-            )  # fmt: skip
-        )
+        here = Location(latitude, longitude)
+        incoming = Incoming(
+            self.platform, self.user_id, self.user_id, Kind.LOCATION, lang_hint=self.lang,
+            location=here,
+        )  # fmt: skip
+        return await self._handle(incoming)
 
     async def press(self, label: str) -> list[Outgoing]:
         """Press the button with this label (the emoji may be left out) in the last answer."""

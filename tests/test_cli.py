@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,21 @@ def test_chat_refuses_an_unmigrated_database(tmp_path: Path):
 
 def test_seed_twice_changes_nothing(db: Path):
     assert cli("seed", "--demo", db=db).stdout.strip() == "demo data: 0 change(s)"
+
+
+def test_the_demo_has_shifts_and_approved_volunteers_to_chat_as(db: Path):
+    with sqlite3.connect(db) as conn:
+        shifts = conn.execute("SELECT count(DISTINCT centre_id), count(*) FROM shifts").fetchone()
+        volunteers = conn.execute(
+            "SELECT i.external_id, v.status FROM volunteers v JOIN identities i "
+            "ON i.user_id = v.user_id ORDER BY v.id"
+        ).fetchall()
+        signups = conn.execute("SELECT count(*) FROM shift_signups").fetchone()[0]
+    assert shifts == (5, 110) and signups == 3
+    assert volunteers == [("vesna", "approved"), ("luka", "approved"), ("emina", "approved")]
+    same = cli("grant", "console:vesna", "volunteer", db=db)
+    assert same.stdout.strip() == "nothing to do: console:vesna already so"
+    assert "Welcome back!" in cli("chat", "--user", "vesna", db=db, stdin="").stdout
 
 
 def test_grant_and_revoke_roles(db: Path):

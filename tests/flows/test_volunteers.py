@@ -159,7 +159,7 @@ async def test_without_a_phone_and_after_a_refusal_a_new_request_can_be_sent(app
 async def test_only_approved_volunteers_reach_shifts(app, person):
     sid = await shift(app)
     ana = await joined(person)
-    for payload in (f"vol:l:1:0", f"vol:s:{sid}", f"vol:su:{sid}", "vol:mine", "vol:now",
+    for payload in ("vol:l:1:0", f"vol:s:{sid}", f"vol:su:{sid}", "vol:mine", "vol:now",
                     "vol:hours", "vol:yes:1", "vol:ci:1"):  # fmt: skip
         await ana.press_payload(payload)
         assert ana.keys == ["common.expired"], payload
@@ -389,7 +389,8 @@ async def test_hours_this_month_and_in_total_with_automatic_check_out(app, perso
         pirot = await uow.centres.by_slug("pirot")
         old = await uow.shifts.create(
             centre_id=pirot.id, task=Task.EVENTS, starts_at=START - timedelta(days=30),
-            ends_at=START - timedelta(days=30, hours=-4), places=2, note="", now=START - timedelta(days=40),
+            ends_at=START - timedelta(days=30, hours=-4), places=2, note="",
+            now=START - timedelta(days=40),
         )  # fmt: skip
         signup = await uow.shifts.sign_up(old, uid, START - timedelta(days=40))
         await uow.shifts.check_in(signup.id, START - timedelta(days=30, minutes=10), "code")

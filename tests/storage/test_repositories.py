@@ -83,3 +83,53 @@ async def test_seeding_twice_changes_nothing(engine):
         centres = await u.centres.all()
     assert [c.slug for c in centres] == ["krusevac", "novi-pazar", "pirot", "sjenica", "tutin"]
     assert all(c.phone and c.address and c.hours for c in centres)
+
+
+async def test_demo_volunteering_adds_shifts_and_approved_volunteers_once(engine):
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from handlers.model import Task, VolunteerStatus
+    from storage.models import ShiftRow, ShiftSignupRow
+    from storage.seed import DEMO_SIGNUPS_FROM
+
+    belgrade = ZoneInfo("Europe/Belgrade")
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)  # Monday, 10:00 in Belgrade
+    # The fixture seeds without volunteering (the flow tests start with no shifts of their own);
+    # `reintegrate-bot seed --demo` adds them.
+    added = await seed_demo(engine, now=now, volunteering=True)
+    async with engine.connect() as conn:
+        counts = await conn.execute(
+            select(ShiftRow.centre_id, func.count()).group_by(ShiftRow.centre_id)
+        )
+        per_centre = {centre: n for centre, n in counts}
+        first, last = (
+            await conn.execute(select(func.min(ShiftRow.starts_at), func.max(ShiftRow.ends_at)))
+        ).one()
+        signups = (await conn.execute(select(func.count()).select_from(ShiftSignupRow))).scalar()
+    # Two weeks from tomorrow (Tuesday 24 November to Monday 7 December): ten weekdays of two
+    # shifts and two Saturdays, at each of the five centres.
+    assert len(per_centre) == 5 and set(per_centre.values()) == {22}
+    assert first.astimezone(belgrade) == datetime(2026, 11, 24, 9, tzinfo=belgrade)
+    assert last.astimezone(belgrade) == datetime(2026, 12, 7, 17, tzinfo=belgrade)
+    assert signups == 3 and added == 110 + 3 + 3
+
+    async with uow(engine) as u:
+        vesna = await u.users.by_identity("console", "vesna")
+        assert vesna is not None and vesna.has_role(Role.VOLUNTEER)
+        assert [c.kind for c in (await u.users.profile(vesna.id)).consents] == ["data"]
+        request = await u.volunteers.of_user(vesna.id)
+        assert request is not None and request.status is VolunteerStatus.APPROVED
+        assert (request.first_name, request.tasks, request.phone) == (
+            "Vesna", (Task.SCHOOL, Task.TRANSLATION), None,
+        )  # fmt: skip
+        mine = await u.shifts.mine(vesna.id, now)
+        assert sorted(s.task for _, s in mine) == [Task.SCHOOL, Task.TRANSLATION]
+        assert all(s.starts_at >= now + DEMO_SIGNUPS_FROM for _, s in mine)
+        for name in ("luka", "emina"):
+            other = await u.users.by_identity("console", name)
+            assert other is not None and other.has_role(Role.VOLUNTEER)
+
+    assert await seed_demo(engine, now=now, volunteering=True) == 0
+    assert await seed_demo(engine, volunteering=True) == 0, "another day adds nothing either"

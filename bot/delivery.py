@@ -23,12 +23,22 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from handlers.messages import Outgoing
-from handlers.notices import render
+from handlers.model import Broadcast, BroadcastStatus, Centre
+from handlers.notices import broadcast_of, broadcast_text, render, with_attachment
 from handlers.ports import Clock, Translator
 from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Claimed, Outcome
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What rendering a claimed batch needs: people's languages, announcements, centre pins."""
+
+    people: Mapping[int, tuple[str, bool]]
+    broadcasts: Mapping[int, Broadcast]
+    centres: Mapping[int, Centre]
 
 
 class Verdict(StrEnum):
@@ -223,13 +233,18 @@ class DeliveryWorker:
                 external_id=self.only_external_id,
             )
             people = await uow.outbox.locales([r.user_id for r in rows if r.user_id])
+            announced = {b for r in rows if (b := broadcast_of(r.params)) is not None}
+            broadcasts = await uow.broadcasts.many(sorted(announced))
+            pins = {b.pin_centre for b in broadcasts.values() if b.pin_centre}
+            centres = {c.id: c for c in await uow.centres.all()} if pins else {}
             await uow.commit()
         if not rows:
             return 0
         # Rows must be sent before the lease runs out, or another worker would send them too.
         deadline = self.monotonic() + self.lease.total_seconds() * 0.8
+        batch = Batch(people, broadcasts, centres)
         outcomes = list(
-            await asyncio.gather(*(self._deliver_safely(row, people, deadline) for row in rows))
+            await asyncio.gather(*(self._deliver_safely(row, batch, deadline) for row in rows))
         )
         await self._record(token, outcomes)
         gone = {(r.platform, r.external_id) for r, o in zip(rows, outcomes, strict=True)
@@ -268,15 +283,13 @@ class DeliveryWorker:
                 )
                 await self.sleep(attempt)
 
-    async def _deliver_safely(
-        self, row: Claimed, people: Mapping[int, tuple[str, bool]], deadline: float
-    ) -> Outcome:
+    async def _deliver_safely(self, row: Claimed, batch: Batch, deadline: float) -> Outcome:
         """One row's outcome, whatever goes wrong (one bad row must not hold up the batch)."""
         if row.attempts > self.max_attempts:
             # It was claimed this often without an outcome: it keeps killing its worker.
             return Outcome(row.id, FAILED, error="gave up: no outcome after repeated claims")
         try:
-            return await self._deliver(row, people, deadline)
+            return await self._deliver(row, batch, deadline)
         except Exception as exc:
             log.error(
                 "outbox row failed unexpectedly",
@@ -284,18 +297,25 @@ class DeliveryWorker:
             )
             return self._outcome(row, Result(Verdict.RETRY, error=type(exc).__name__), None)
 
-    async def _deliver(
-        self, row: Claimed, people: Mapping[int, tuple[str, bool]], deadline: float
-    ) -> Outcome:
+    async def _deliver(self, row: Claimed, batch: Batch, deadline: float) -> Outcome:
         if row.expires_at is not None and row.expires_at <= self.clock.now():
             return Outcome(row.id, DROPPED, error="expired")
-        locale, reminders_on = people.get(row.user_id or 0, (None, True))
+        locale, reminders_on = batch.people.get(row.user_id or 0, (None, True))
         if locale is None:
             return Outcome(row.id, DROPPED, error="no such person")
         if row.key.startswith("reminder.") and not reminders_on:
             return Outcome(row.id, DROPPED, error="reminders off")
+        params, broadcast = row.params, None
+        if (announced := broadcast_of(row.params)) is not None:
+            broadcast = batch.broadcasts.get(announced)
+            if broadcast is None or broadcast.status is not BroadcastStatus.SENDING:
+                return Outcome(row.id, DROPPED, error="stopped")
+            params = {**row.params, "text": broadcast_text(broadcast, locale)}
         try:
-            out = render(self.tr, locale, row.chat_id, row.key, row.params, row.buttons)
+            out = render(self.tr, locale, row.chat_id, row.key, params, row.buttons)
+            if broadcast is not None:
+                pin = batch.centres.get(broadcast.pin_centre or 0)
+                out = with_attachment(out, broadcast, pin, locale)
         except Exception as exc:  # a broken translation or stored value: it will not improve
             log.error(
                 "outbox row cannot be rendered",

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
 from bot.delivery import DeliveryWorker, Platform
-from handlers.rules import shifts
+from handlers.rules import broadcasts, shifts
 from handlers.rules.reminders import release_due
 
 log = logging.getLogger("reintegrate.scheduler")
@@ -53,6 +53,18 @@ async def release_shift_work(app: App, worker: DeliveryWorker | None = None) -> 
     if total and worker is not None:
         worker.wakeup.set()
     return total
+
+
+async def release_broadcasts(app: App, worker: DeliveryWorker | None = None) -> int:
+    """Start announcements whose time has come; report the ones whose sending ended."""
+    now = app.clock.now()
+    async with app.uow() as uow:
+        queued = await broadcasts.release_due(uow, now)
+        done = await broadcasts.report_finished(uow, now)
+        await uow.commit()
+    if (queued or done) and worker is not None:
+        worker.wakeup.set()
+    return queued
 
 
 async def prune(app: App) -> None:
@@ -94,6 +106,10 @@ async def background(
     scheduler.add_job(
         release_shift_work, "interval", seconds=reminders_every, args=(app, worker),
         id="shifts", next_run_time=first, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        release_broadcasts, "interval", seconds=reminders_every, args=(app, worker),
+        id="broadcasts", next_run_time=first, coalesce=True, max_instances=1,
     )  # fmt: skip
     scheduler.add_job(
         prune, "interval", hours=1, args=(app,),

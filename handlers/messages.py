@@ -133,6 +133,8 @@ class Outgoing:
     location: Location | None = None
     document: Document | None = None
     params: dict[str, object] = field(default_factory=dict, compare=False)
+    # A photo the platform already holds (Telegram's file_id of a photo a coordinator sent).
+    photo: str | None = None
 
     @property
     def buttons(self) -> list[Button]:

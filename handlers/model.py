@@ -328,3 +328,76 @@ class ShiftSignup:
     no_show: bool = False
     cancel_reason: str | None = None
     first_name: str = ""  # joined from the volunteer request for coordinators' lists
+
+
+class BroadcastStatus(StrEnum):
+    """Where an announcement stands."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    STOPPED = "stopped"  # stopped while sending: what was not sent stays unsent
+    CANCELLED = "cancelled"  # called off before sending began
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who an announcement is for: every criterion given must hold (within one, any value).
+
+    Nothing given means everyone (within the sender's centres, for a coordinator).
+    """
+
+    centres: tuple[int, ...] = ()
+    status: ResidentStatus | None = None  # returnees only, or local residents only
+    volunteers: bool = False
+    workshop_id: int | None = None  # signed up (or waiting) for an upcoming session of it
+    legal_centre: int | None = None  # with an upcoming legal appointment at this centre
+    locales: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with the announcement (and shown in the audit trail)."""
+        return {
+            "centres": list(self.centres), "status": self.status.value if self.status else None,
+            "volunteers": self.volunteers, "workshop_id": self.workshop_id,
+            "legal_centre": self.legal_centre, "locales": list(self.locales),
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Target:
+        """Read a stored target back."""
+        status = data.get("status")
+        return cls(
+            centres=tuple(int(c) for c in data.get("centres") or ()),
+            status=ResidentStatus(status) if status else None,
+            volunteers=bool(data.get("volunteers")),
+            workshop_id=data.get("workshop_id"),
+            legal_centre=data.get("legal_centre"),
+            locales=tuple(data.get("locales") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """An announcement: its texts per language, audience, attachment, timing and outcome."""
+
+    id: int
+    created_by: int | None
+    status: BroadcastStatus
+    texts: dict[str, str]
+    default_locale: str
+    target: Target
+    created_at: datetime
+    photo: str | None = None  # a platform file reference of an attached photo
+    pin_centre: int | None = None  # a centre whose map pin goes with it
+    send_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    sent_by: int | None = None
+    recipients: int = 0
+    report: dict[str, int] = field(default_factory=dict)
+
+    def text_for(self, locale: str) -> str:
+        """The text a person with this language gets: theirs if written, else the default."""
+        base = "sr" if locale == "sr_Cyrl" else locale
+        return self.texts.get(base) or self.texts.get(self.default_locale) or ""

@@ -9,11 +9,12 @@ and a proper name (`name`, shown in Cyrillic to Serbian Cyrillic readers).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from handlers.messages import Button, Keyboard, Outgoing
+from handlers.messages import Button, Keyboard, Location, Outgoing
+from handlers.model import Broadcast, Centre
 from handlers.ports import Translator
 from handlers.texts import REGISTRY, Text
 from handlers.translit import to_cyrillic
@@ -75,6 +76,40 @@ def titles(values: dict[str, str]) -> dict[str, dict[str, str]]:
 def name(value: str) -> dict[str, str]:
     """A proper name (a centre, a street), in the recipient's script."""
     return {"$name": value}
+
+
+def broadcast_of(params: dict[str, Any]) -> int | None:
+    """The announcement a stored notice carries the text of, if it is one."""
+    marker = params.get("text")
+    if isinstance(marker, dict) and isinstance(marker.get("$broadcast"), int):
+        return int(marker["$broadcast"])
+    return None
+
+
+def broadcast_text(broadcast: Broadcast, locale: str) -> str:
+    """The announcement in the person's language if written, else in its default language.
+
+    Serbian Cyrillic readers get the Serbian text in Cyrillic, but never another language
+    transliterated.
+    """
+    text = broadcast.text_for(locale)
+    if locale == "sr_Cyrl" and broadcast.texts.get("sr") and text == broadcast.texts["sr"]:
+        return to_cyrillic(text)
+    return text
+
+
+def with_attachment(
+    out: Outgoing, broadcast: Broadcast, centre: Centre | None, locale: str
+) -> Outgoing:
+    """An announcement's photo or centre pin added to its message."""
+    if broadcast.photo:
+        return replace(out, photo=broadcast.photo)
+    if centre is not None:
+        cyrillic = locale == "sr_Cyrl"
+        title = to_cyrillic(centre.name) if cyrillic else centre.name
+        address = to_cyrillic(centre.address) if cyrillic else centre.address
+        return replace(out, location=Location(centre.latitude, centre.longitude, title, address))
+    return out
 
 
 def pick_title(values: dict[str, str], locale: str) -> str:

@@ -442,3 +442,26 @@ class CheckinCodeRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class BroadcastRow(Base):
+    """An announcement and its audit trail: who wrote and sent it, when, to which audience."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    default_locale: Mapped[str] = mapped_column(String(16))
+    target: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    photo: Mapped[str | None] = mapped_column(String(200))
+    pin_centre: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="SET NULL"))
+    send_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
+from storage.broadcasts import SqlBroadcasts
 from storage.callbacks import SqlCallbacks
 from storage.legal import SqlLegal
 from storage.outbox import SqlOutbox
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     callbacks: SqlCallbacks
     volunteers: SqlVolunteers
     shifts: SqlShifts
+    broadcasts: SqlBroadcasts
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbacks(self._session)
         self.volunteers = SqlVolunteers(self._session)
         self.shifts = SqlShifts(self._session)
+        self.broadcasts = SqlBroadcasts(self._session)
         return self
 
     async def __aexit__(

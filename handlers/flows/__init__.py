@@ -3,6 +3,7 @@
 from handlers.flows import (
     advise,
     advisers,
+    announce,
     centres,
     common,
     coordinate,
@@ -32,4 +33,5 @@ ALL: tuple[Flow, ...] = (
     advisers.flow,
     volunteer.flow,
     coordinate_volunteers.flow,
+    announce.flow,
 )

@@ -39,6 +39,7 @@ def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **param
             [ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂"),
              ctx.button(N_("Volunteers"), "cv:home", icon="🤝")]
         )  # fmt: skip
+        rows.append([ctx.button(N_("Announcements"), "bc:home", icon="📣")])
     if ctx.user is not None and ctx.user.has_role(Role.ADVISER):
         rows.append([ctx.button(N_("My appointments"), "adv:home", icon="🗓")])
     return ctx.reply(text, rows, replace=replace, **params)

@@ -1,0 +1,78 @@
+"""Announcements: who a coordinator may reach, starting scheduled ones, and the final report.
+
+The audience itself is chosen and queued by storage in one statement; these rules decide
+what a sender may ask for and tell them how it went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from handlers.model import Broadcast, Role, Target, User
+from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, when
+from handlers.ports import UnitOfWork
+from handlers.texts import N_, T
+
+MESSAGE = T("bc.message", "{text}")
+REPORT = T(
+    "bc.report",
+    "Your announcement of {when} has been sent.\nDelivered: {delivered}\n"
+    "Not delivered (blocked the bot or left): {blocked}\nFailed: {failed}",
+)
+MAX_TEXT = 3500  # leaves room within Telegram's 4,096 and Viber's 7,000 characters
+
+
+def may_broadcast(user: User | None) -> bool:
+    """Only coordinators and admins send announcements."""
+    return user is not None and user.has_role(Role.COORDINATOR, Role.ADMIN)
+
+
+def allowed_centres(user: User) -> tuple[int, ...] | None:
+    """The centres whose people a sender may reach: None for admins (everyone)."""
+    if Role.ADMIN in user.roles:
+        return None
+    return (user.centre_id,) if user.centre_id is not None else ()
+
+
+def scoped(user: User, target: Target) -> Target | None:
+    """The target limited to what the sender may reach; None if they may reach no one.
+
+    A coordinator's announcement always carries their centres, so an "everyone" from them
+    means everyone at their centre, and a forged centre outside it is dropped.
+    """
+    allowed = allowed_centres(user)
+    if allowed is None:
+        return target
+    if not allowed:
+        return None
+    centres = tuple(c for c in target.centres if c in allowed) or allowed
+    legal = target.legal_centre if target.legal_centre in allowed else None
+    if target.legal_centre is not None and legal is None:
+        return None
+    return replace(target, centres=centres, legal_centre=legal)
+
+
+async def release_due(uow: UnitOfWork, now: datetime) -> int:
+    """Start every scheduled announcement whose time has come; how many messages queued."""
+    queued = 0
+    for broadcast_id in await uow.broadcasts.due(now):
+        queued += await uow.broadcasts.start(broadcast_id, None, now) or 0
+    return queued
+
+
+async def report_finished(uow: UnitOfWork, now: datetime) -> list[Broadcast]:
+    """Close announcements whose every message has an outcome; tell their senders how it went."""
+    done = await uow.broadcasts.finish(now)
+    for broadcast in done:
+        to = broadcast.sent_by or broadcast.created_by
+        if to is None:
+            continue
+        notice = Notice.of(
+            REPORT,
+            [[NoticeButton(N_("See the report"), f"bc:r:{broadcast.id}", "📊")]],
+            when=when(broadcast.started_at or now),
+            **{k: broadcast.report.get(k, 0) for k in ("delivered", "blocked", "failed")},
+        )
+        await uow.outbox.enqueue(to, notice, not_before=now, now=now, priority=PRIORITY_DIRECT)
+    return done

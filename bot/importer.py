@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -224,19 +224,45 @@ def parse_rows(
     errors = check_header(list(header) if header is not None else list(rows[0]) if rows else [])
     if errors:
         return [], errors  # row by row, a missing column would only repeat itself
-    plans: list[WorkshopPlan] = []
+    return _each_row(rows, lambda n, cells: _parse_row(n, cells, tz, centres, now), "workshops")
+
+
+_Plan = TypeVar("_Plan")
+
+
+def _each_row(
+    rows: Sequence[Mapping[str, object]],
+    parse: Callable[[int, dict[str, str]], tuple[_Plan | None, list[str]]],
+    what: str,
+) -> tuple[list[_Plan], list[str]]:
+    """Every non-blank row parsed (rows[i] is spreadsheet row i + 2): plans and errors."""
+    plans: list[_Plan] = []
+    errors: list[str] = []
     for index, raw in enumerate(rows):
         number = index + 2
         cells = {str(k).strip().lower(): cell_text(v) for k, v in raw.items()}
         if not any(cells.values()):
             continue  # blank lines between blocks of a schedule are harmless
-        plan, problems = _parse_row(number, cells, tz, centres, now)
+        plan, problems = parse(number, cells)
         errors.extend(f"row {number}: {p}" for p in problems)
         if plan is not None:
             plans.append(plan)
     if not plans and not errors:
-        errors.append("no workshops found under the header")
+        errors.append(f"no {what} found under the header")
     return plans, errors
+
+
+def _row_start(cells: dict[str, str], centres: Collection[str] | None) -> tuple[str, list[str]]:
+    """The checks every row begins with: no stray cell, a known centre; (centre, problems)."""
+    problems: list[str] = []
+    if cells.get(UNNAMED):
+        problems.append(f"a value {cells[UNNAMED]!r} stands in a column with no header")
+    centre = cells.get("centre", "").lower()
+    if not centre:
+        problems.append("centre is empty")
+    elif centres is not None and centre not in centres:
+        problems.append(f"unknown centre {centre!r} (known: {', '.join(sorted(centres))})")
+    return centre, problems
 
 
 def _parse_row(
@@ -247,15 +273,7 @@ def _parse_row(
     now: datetime | None,
 ) -> tuple[WorkshopPlan | None, list[str]]:
     """One row's plan, or the reasons it has none (all of them, so one pass fixes the row)."""
-    problems: list[str] = []
-    if cells.get(UNNAMED):
-        problems.append(f"a value {cells[UNNAMED]!r} stands in a column with no header")
-
-    centre = cells.get("centre", "").lower()
-    if not centre:
-        problems.append("centre is empty")
-    elif centres is not None and centre not in centres:
-        problems.append(f"unknown centre {centre!r} (known: {', '.join(sorted(centres))})")
+    centre, problems = _row_start(cells, centres)
 
     kind = _choice(cells.get("kind", ""), WorkshopKind, "kind", problems)
     audience = _choice(cells.get("audience", ""), Audience, "audience", problems)
@@ -749,19 +767,7 @@ def parse_shift_rows(
     )
     if errors:
         return [], errors
-    plans: list[ShiftPlan] = []
-    for index, raw in enumerate(rows):
-        number = index + 2
-        cells = {str(k).strip().lower(): cell_text(v) for k, v in raw.items()}
-        if not any(cells.values()):
-            continue
-        plan, problems = _parse_shift_row(number, cells, tz, centres, now)
-        errors.extend(f"row {number}: {p}" for p in problems)
-        if plan is not None:
-            plans.append(plan)
-    if not plans and not errors:
-        errors.append("no shifts found under the header")
-    return plans, errors
+    return _each_row(rows, lambda n, cells: _parse_shift_row(n, cells, tz, centres, now), "shifts")
 
 
 def _parse_shift_row(
@@ -771,15 +777,7 @@ def _parse_shift_row(
     centres: Collection[str] | None,
     now: datetime | None,
 ) -> tuple[ShiftPlan | None, list[str]]:
-    problems: list[str] = []
-    if cells.get(UNNAMED):
-        problems.append(f"a value {cells[UNNAMED]!r} stands in a column with no header")
-
-    centre = cells.get("centre", "").lower()
-    if not centre:
-        problems.append("centre is empty")
-    elif centres is not None and centre not in centres:
-        problems.append(f"unknown centre {centre!r} (known: {', '.join(sorted(centres))})")
+    centre, problems = _row_start(cells, centres)
 
     first = _date(cells.get("day", ""), "day", problems)
     starts = _clock(cells.get("start", ""), "start", problems)

@@ -90,6 +90,11 @@ class Pace:
             self.quiet_since = at
         return at
 
+    def missed(self, at: float, now: float) -> bool:
+        """True if slot `at` passed too long ago to use: slots missed in a stall (a long
+        garbage collection, a busy event loop) would otherwise all go at once, a burst."""
+        return now - at > max(1.0 / self.rate, 0.1)
+
     def penalise(self, now: float, retry_after: float) -> None:
         """The platform said 429: pause for `retry_after`, then go slower."""
         self.paused_until = max(self.paused_until, now + retry_after)
@@ -334,8 +339,12 @@ class DeliveryWorker:
                 wait = at - self.monotonic()
                 if wait > 0:
                     await self.sleep(wait)
-                # A 429 while this one waited pauses it too, though its slot was booked earlier.
-                if platform.limiter.overall.paused_until <= self.monotonic():
+                # A 429 while this one waited pauses it too, though its slot was booked earlier;
+                # one woken long after its slot books a new one rather than join a burst.
+                overall = platform.limiter.overall
+                if overall.paused_until <= self.monotonic() and not overall.missed(
+                    at, self.monotonic()
+                ):
                     break
             if row.expires_at is not None and row.expires_at <= self.clock.now():
                 return Outcome(row.id, DROPPED, error="expired")

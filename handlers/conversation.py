@@ -131,6 +131,8 @@ class Conversation:
             route, args = found
         elif ctx.user is not None:
             route = self._router.state(ctx.state.name)
+            if route is not None and incoming.kind is Kind.PHOTO and not route.photos:
+                return f"{route.name}:photo", await common.photo_not_here(ctx)
         if route is None:
             return "fallback", await common.not_understood(ctx)
         if not route.public and ctx.user is None:

@@ -16,6 +16,7 @@ class Kind(StrEnum):
     BUTTON = "button"
     LOCATION = "location"
     CONTACT = "contact"
+    PHOTO = "photo"  # the platform's file reference travels in Incoming.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ class Route:
     name: str
     handler: Handler
     public: bool
+    photos: bool = False  # a typed-input step that takes a photo (its reference is not text)
 
     def accepts(self, args: Sequence[str]) -> bool:
         """True if the handler takes exactly these payload arguments."""
@@ -54,18 +55,22 @@ class Flow:
         """Handle `/command [argument]`."""
         return self._register(self.commands, command, f"/{command}", public)
 
-    def on_state(self, state: str) -> Callable[[Handler], Handler]:
-        """Handle typed input while a person is in this conversation state."""
-        return self._register(self.states, state, f"state:{state}", False)
+    def on_state(self, state: str, *, photos: bool = False) -> Callable[[Handler], Handler]:
+        """Handle typed input while a person is in this conversation state.
+
+        A photo reaches the step only with `photos=True`; elsewhere its file reference would
+        pass for typed text.
+        """
+        return self._register(self.states, state, f"state:{state}", False, photos)
 
     @staticmethod
     def _register(
-        table: dict[str, Route], key: str, name: str, public: bool
+        table: dict[str, Route], key: str, name: str, public: bool, photos: bool = False
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             if key in table:
                 raise ValueError(f"{name} is handled twice")
-            table[key] = Route(name, handler, public)
+            table[key] = Route(name, handler, public, photos)
             return handler
 
         return decorator

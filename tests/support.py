@@ -65,6 +65,13 @@ class Person:
         )  # fmt: skip
         return await self._handle(incoming)
 
+    async def send_photo(self, reference: str = "AgACAgIAAxkBAAIB") -> list[Outgoing]:
+        """Send a photo (its platform file reference travels in the text)."""
+        incoming = Incoming(
+            self.platform, self.user_id, self.user_id, Kind.PHOTO, reference, lang_hint=self.lang
+        )
+        return await self._handle(incoming)
+
     async def press(self, label: str) -> list[Outgoing]:
         """Press the button with this label (the emoji may be left out) in the last answer."""
         return await self.press_payload(self.find(label).payload)

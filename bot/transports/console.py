@@ -1,7 +1,10 @@
 """The terminal chat: the same conversation core, no token, no network.
 
 Buttons are shown numbered; a person answers with the number, the button's text, a /command
-or free text. Different user names are different people on the same database.
+or free text. `/photo` stands for sending a photo (e.g. to attach one to an announcement): the
+core gets a photo whose file reference is `console-photo-<n>`; a photo the bot sends is shown
+as a `[photo] <reference>` line above its text. Different user names are different people on
+the same database.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from typing import TextIO
 
 from bot.delivery import Result, Verdict
 from handlers.conversation import Conversation
-from handlers.messages import Button, Incoming, Outgoing
+from handlers.messages import Button, Incoming, Kind, Outgoing
 
 PLATFORM = "console"
+PHOTO_COMMAND = "/photo"  # typed instead of attaching a picture, which a terminal cannot do
 DOWNLOADS = Path("downloads")
 
 
@@ -36,10 +40,15 @@ class ConsoleChat:
         self.stdout = stdout
         self.lang_hint = lang_hint
         self.buttons: list[Button] = []
+        self.photos = 0  # photos "sent" so far, to give each its own reference
 
     def to_incoming(self, line: str) -> Incoming:
-        """A typed line as the core sees it: a pressed button, a command, or text."""
+        """A typed line as the core sees it: a pressed button, a photo, a command, or text."""
         text = line.strip()
+        if text.casefold() == PHOTO_COMMAND:
+            self.photos += 1
+            ref = f"console-photo-{self.photos}"
+            return Incoming(PLATFORM, self.user, self.user, Kind.PHOTO, ref, "", self.lang_hint)
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             return self._press(self.buttons[int(text) - 1])
         for button in self.buttons:
@@ -61,6 +70,8 @@ class ConsoleChat:
         blocks = []
         for out in replies:
             lines = [f"bot: {out.text}".replace("\n", "\n     ")]
+            if out.photo:
+                lines = [f"bot: [photo] {out.photo}", f"     {out.text}".replace("\n", "\n     ")]
             if out.location:
                 loc = out.location
                 lines.append(
@@ -89,7 +100,8 @@ class ConsoleChat:
     async def run(self) -> None:
         """Read lines until end of input or /quit; start the way a messenger does, with /start."""
         self._print(
-            f"RE!NTEGRATE terminal chat as '{self.user}'. Numbers press buttons; /quit leaves."
+            f"RE!NTEGRATE terminal chat as '{self.user}'. Numbers press buttons; "
+            f"{PHOTO_COMMAND} sends a photo; /quit leaves."
         )
         self._print(await self.say("/start"))
         while True:

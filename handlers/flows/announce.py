@@ -1,7 +1,727 @@
-"""Announcements for coordinators and admins: write, choose the audience, preview, send, report."""
+"""Announcements for coordinators and admins: write, choose the audience, preview, send, report.
+
+Payloads carry ids only: `bc:home`, `bc:new` (state `bc.text`), `bc:l:<page>` (the list; admins
+see everyone's: the audit trail), `bc:d:<id>` (a draft), `bc:lg:<id>` and `bc:tl:<id>:<lang>`
+(a text in another language, state `bc.tr`), `bc:df:<id>` and `bc:dl:<id>:<lang>` (the default
+language), `bc:a:<id>` (the audience), `bc:t:<id>:<field>:<value>` (one audience choice),
+`bc:aw:<id>` and `bc:aj:<id>` (pick a workshop, a centre with legal appointments),
+`bc:at:<id>`, `bc:ph:<id>` (state `bc.photo`) and `bc:pin:<id>:<centre or 0>` (the attachment),
+`bc:p:<id>` (preview), `bc:go:<id>` (send now), `bc:w:<id>` (state `bc.when`), `bc:r:<id>` (the
+report), `bc:s:<id>` and `bc:ss:<id>` (delete a draft, cancel a scheduled one, stop sending).
+
+Every handler checks on the server who asks (`may_broadcast`), whose announcement it is (its
+writer or an admin) and, for every audience change and before sending, `scoped`: a coordinator
+reaches only their own centre's people, whatever a payload says.
+"""
 
 from __future__ import annotations
 
-from handlers.router import Flow
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from handlers.context import Context, rows_of
+from handlers.flows.lookup import open_centre, parse_id
+from handlers.flows.menu import menu_button
+from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
+from handlers.locales import LANGUAGE_NAMES
+from handlers.messages import Button, Kind, Outgoing
+from handlers.model import (
+    Broadcast,
+    BroadcastStatus,
+    ResidentStatus,
+    Role,
+    Session,
+    Target,
+    User,
+)
+from handlers.notices import broadcast_text, pick_title, render, with_attachment
+from handlers.router import Flow, Reply, Stale
+from handlers.rules.broadcasts import MAX_TEXT, MESSAGE, allowed_centres, may_broadcast, scoped
+from handlers.texts import N_, T
 
 flow = Flow("bc")
+PAGE = 8
+MAX_PHOTO_REF = 200
+WRITTEN = ("en", "sr", "bs", "de", "rom")  # Serbian Cyrillic readers get `sr` transliterated
+PLATFORMS = {"telegram": "Telegram", "viber": "Viber", "console": "Console"}
+STATUS_NAMES = {
+    BroadcastStatus.DRAFT: N_("draft"), BroadcastStatus.SCHEDULED: N_("scheduled"),
+    BroadcastStatus.SENDING: N_("sending"), BroadcastStatus.DONE: N_("done"),
+    BroadcastStatus.STOPPED: N_("stopped"), BroadcastStatus.CANCELLED: N_("cancelled"),
+}  # fmt: skip
+
+HOME = T("bc.home", "Announcements: news for the people in the programme, in their languages.")
+NO_CENTRE = T(
+    "bc.no_centre",
+    "You are not linked to a centre, so there is nobody you may send announcements to. "
+    "An admin can help.",
+)
+ASK_TEXT = T(
+    "bc.ask_text",
+    "New announcement. Write it in {language} (up to {max} characters). "
+    "You can add other languages next.",
+)
+ASK_TEXT_IN = T("bc.ask_text_in", "Write the announcement in {language}.")
+BAD_TEXT = T("bc.bad_text", "Please write a text of 1 to {max} characters.")
+DRAFT = T(
+    "bc.draft",
+    "Announcement #{id} (draft)\n\nWritten in: {languages}\nDefault language: {default} "
+    "(for everyone whose language is not written)\nAudience:\n{audience}\nAttachment: {attachment}",
+)
+PICK_LANGUAGE = T(
+    "bc.pick_language", "Which language? ✅ marks the texts written; press one to write it anew."
+)
+PICK_DEFAULT = T(
+    "bc.pick_default", "Which text should people get when their language is not written?"
+)
+AUDIENCE = T(
+    "bc.audience",
+    "Who should get it? Every choice made must hold. Press a choice to switch it on or off.\n\n"
+    "{audience}\n\nPeople in it right now: {total}",
+)
+PICK_WORKSHOP = T("bc.pick_workshop", "People signed up for which workshop?")
+PICK_LEGAL = T("bc.pick_legal", "People with an upcoming legal appointment at which centre?")
+ATTACHMENT = T(
+    "bc.attachment", "Add a photo or a centre's map pin (one of them).\nNow: {attachment}"
+)
+ASK_PHOTO = T("bc.ask_photo", "Send the photo now, as a picture.")
+COUNTS = T(
+    "bc.counts",
+    "Above: the announcement as people reading {language} get it.\n\n"
+    "Recipients: {total} ({platforms})\nAudience:\n{audience}",
+)
+NOBODY = T("bc.nobody", "Nobody is in this audience right now. Please change the audience.")
+SENDING = T("bc.sending", "Sending to {count} people. You will get a report when it is done.")
+ALREADY = T("bc.already", "This announcement was already sent or cancelled by someone else.")
+ASK_WHEN = T("bc.ask_when", "When should it go? Write the day and time like 24.11.2026 18:00")
+BAD_WHEN = T("bc.bad_when", "Please write a day and time in the future, like 24.11.2026 18:00")
+SCHEDULED = T("bc.scheduled", "Scheduled for {when}. You can cancel it until then.")
+ASK_DELETE = T("bc.ask_delete", "Delete this draft?")
+ASK_CANCEL = T("bc.ask_cancel", "Cancel this announcement? Nobody will get it.")
+ASK_STOP = T(
+    "bc.ask_stop", "Stop sending? People who already have it keep it; nobody else will get it."
+)
+DELETED = T("bc.deleted", "The draft is deleted.")
+CANCELLED = T("bc.cancelled", "Cancelled. Nobody will get it.")
+STOPPED = T("bc.stopped", "Stopped. {delivered} people had it already; the others will not get it.")
+PLAN = T(
+    "bc.plan",
+    "Announcement #{id}: {status}\nWritten by #{by}\nWhen: {when}\nAudience:\n{audience}\n\n"
+    "{message}",
+)
+REPORT_PAGE = T(
+    "bc.report_page",
+    "Announcement #{id}: {status}\nWritten by #{by}, sent by #{sender}\nWhen: {when}\n"
+    "Audience:\n{audience}\nRecipients: {recipients}\n\nDelivered: {delivered}\n"
+    "Not delivered (blocked the bot or left): {blocked}\nFailed: {failed}\n"
+    "Stopped before sending: {stopped}\nStill queued: {queued}\n\n{message}",
+)
+MINE = T("bc.mine", "Your announcements, newest first:\n\n{lines}")
+EVERYONE_S = T(
+    "bc.all", "All announcements, newest first, with who wrote and sent them:\n\n{lines}"
+)
+LINE = T(
+    "bc.line",
+    "#{id} · {when} · {status} · {recipients} recipients\nWritten by #{by}, sent by #{sender}\n"
+    "{audience}",
+)
+NONE_YET = T("bc.none", "No announcements yet.")
+AUD_ALL = T("bc.aud_all", "Everyone")
+AUD_CENTRES = T("bc.aud_centres", "People of: {centres}")
+AUD_RETURNEES = T("bc.aud_returnees", "Returnees only")
+AUD_LOCALS = T("bc.aud_locals", "Local residents only")
+AUD_VOLUNTEERS = T("bc.aud_volunteers", "Volunteers only")
+AUD_WORKSHOP = T("bc.aud_workshop", "Signed up for: {title}")
+AUD_LEGAL = T("bc.aud_legal", "With an upcoming legal appointment at {centre}")
+AUD_LANGUAGES = T("bc.aud_languages", "Reading: {languages}")
+PIN = T("bc.pin", "the map pin of {centre}")
+
+
+# -- who may, and which announcement -------------------------------------------------------------
+def sender(ctx: Context) -> User:
+    """The person, if they may send announcements; Stale otherwise (checked on every step)."""
+    if not may_broadcast(ctx.user):
+        raise Stale
+    assert ctx.user is not None
+    return ctx.user
+
+
+async def _own(ctx: Context, broadcast_id: object, *draft: BroadcastStatus) -> Broadcast:
+    """The announcement, if its writer or an admin asks (and, if given, in one of `draft`)."""
+    user = sender(ctx)
+    number = parse_id(str(broadcast_id))
+    found = await ctx.uow.broadcasts.get(number) if number is not None else None
+    if found is None or not (found.created_by == user.id or Role.ADMIN in user.roles):
+        raise Stale
+    if draft and found.status not in draft:
+        raise Stale  # an old button: it was sent, scheduled or cancelled meanwhile
+    return found
+
+
+async def _editable(ctx: Context, broadcast_id: object) -> Broadcast:
+    ctx.clear_state()
+    return await _own(ctx, broadcast_id, BroadcastStatus.DRAFT)
+
+
+def _scope(ctx: Context, target: Target) -> Target:
+    """What the sender may reach of `target`; Stale if a payload asked for more."""
+    found = scoped(sender(ctx), target)
+    if found is None:
+        raise Stale
+    return found
+
+
+# -- home, list ----------------------------------------------------------------------------------
+@flow.on_button("home")
+async def home(ctx: Context) -> Reply:
+    """New announcement, or the ones sent."""
+    user = sender(ctx)
+    ctx.clear_state()
+    label = N_("All announcements") if Role.ADMIN in user.roles else N_("My announcements")
+    rows = [
+        [ctx.button(N_("New announcement"), "bc:new", icon="➕")],
+        [ctx.button(label, "bc:l:0", icon="📋")],
+        menu_button(ctx),
+    ]
+    return ctx.reply(HOME, rows, replace=True)
+
+
+@flow.on_button("l")
+async def listing(ctx: Context, page: str) -> Reply:
+    """Newest first: a coordinator's own; everyone's for admins (the audit trail)."""
+    user = sender(ctx)
+    ctx.clear_state()
+    number = parse_id(page)
+    if number is None:
+        raise Stale
+    admin = Role.ADMIN in user.roles
+    found = await ctx.uow.broadcasts.recent(
+        limit=PAGE + 1, offset=number * PAGE, created_by=None if admin else user.id
+    )
+    rows = [[Button(f"#{b.id} · {_snippet(b)}", _open(b))] for b in found[:PAGE]]
+    if len(found) > PAGE:
+        rows.append([ctx.button(N_("More"), f"bc:l:{number + 1}")])
+    rows.append([_back(ctx, "bc:home"), *menu_button(ctx)])
+    if not found:
+        return ctx.reply(NONE_YET, rows, replace=True)
+    lines = []
+    for b in found[:PAGE]:
+        lines.append(ctx.t(
+            LINE, id=b.id, when=_short(ctx, b.started_at or b.send_at or b.created_at),
+            status=ctx._(STATUS_NAMES[b.status]), by=b.created_by or "?", sender=b.sent_by or "–",
+            recipients=b.recipients, audience=await _audience(ctx, b.target, sep="; "),
+        ))  # fmt: skip
+    return ctx.reply(EVERYONE_S if admin else MINE, rows, replace=True, lines="\n\n".join(lines))
+
+
+# -- writing -------------------------------------------------------------------------------------
+@flow.on_button("new")
+async def new(ctx: Context) -> Reply:
+    """Start: the text in my own language."""
+    user = sender(ctx)
+    if scoped(user, Target()) is None:
+        return ctx.reply(NO_CENTRE, [menu_button(ctx)], replace=True)
+    ctx.set_state("bc.text")
+    return ctx.reply(ASK_TEXT, [menu_button(ctx)], language=ctx.language_name(), max=MAX_TEXT)
+
+
+@flow.on_state("bc.text")
+async def first_text(ctx: Context) -> Reply:
+    """The first text: a new draft, to everyone the sender may reach."""
+    user = sender(ctx)
+    text = _typed(ctx)
+    if text is None:
+        return ctx.reply(BAD_TEXT, [menu_button(ctx)], max=MAX_TEXT)
+    target = scoped(user, Target())
+    if target is None:
+        ctx.clear_state()
+        return ctx.reply(NO_CENTRE, [menu_button(ctx)])
+    lang = _base(ctx.locale)
+    draft = await ctx.uow.broadcasts.create(
+        created_by=user.id, texts={lang: text}, default_locale=lang, now=ctx.clock.now()
+    )
+    await ctx.uow.broadcasts.edit(draft.id, target=target)
+    ctx.clear_state()
+    return await _draft_page(ctx, draft.id, replace=False)
+
+
+@flow.on_button("d")
+async def draft_page(ctx: Context, broadcast_id: str) -> Reply:
+    """A draft: its texts, default language, audience and attachment."""
+    b = await _editable(ctx, broadcast_id)
+    return await _draft_page(ctx, b.id)
+
+
+async def _draft_page(ctx: Context, broadcast_id: int, *, replace: bool = True) -> Outgoing:
+    b = await _own(ctx, broadcast_id, BroadcastStatus.DRAFT)
+    i = b.id
+    rows = [
+        [ctx.button(N_("Languages"), f"bc:lg:{i}", icon="✍️"),
+         ctx.button(N_("Default language"), f"bc:df:{i}", icon="🌐")],
+        [ctx.button(N_("Audience"), f"bc:a:{i}", icon="👥"),
+         ctx.button(N_("Photo or pin"), f"bc:at:{i}", icon="📎")],
+        [ctx.button(N_("Preview"), f"bc:p:{i}", icon="👁")],
+        [ctx.button(N_("Delete draft"), f"bc:s:{i}", icon="🗑"), _back(ctx, "bc:home")],
+    ]  # fmt: skip
+    return ctx.reply(
+        DRAFT, rows, replace=replace, id=i,
+        languages=", ".join(LANGUAGE_NAMES[k] for k in WRITTEN if k in b.texts),
+        default=LANGUAGE_NAMES[b.default_locale], audience=await _audience(ctx, b.target),
+        attachment=await _attachment(ctx, b),
+    )  # fmt: skip
+
+
+@flow.on_button("lg")
+async def languages(ctx: Context, broadcast_id: str) -> Reply:
+    """Write (or write anew) the text in one language."""
+    b = await _editable(ctx, broadcast_id)
+    buttons = [
+        ctx.button(LANGUAGE_NAMES[k], f"bc:tl:{b.id}:{k}", icon="✅" if k in b.texts else "▫️")
+        for k in WRITTEN
+    ]
+    return ctx.reply(
+        PICK_LANGUAGE, [*rows_of(buttons, 3), [_back(ctx, f"bc:d:{b.id}")]], replace=True
+    )
+
+
+@flow.on_button("tl")
+async def text_in(ctx: Context, broadcast_id: str, lang: str) -> Reply:
+    """Ask for the text in `lang`."""
+    b = await _editable(ctx, broadcast_id)
+    if lang not in WRITTEN:
+        raise Stale
+    ctx.set_state("bc.tr", id=b.id, lang=lang)
+    return ctx.reply(ASK_TEXT_IN, [[_back(ctx, f"bc:d:{b.id}")]], language=LANGUAGE_NAMES[lang])
+
+
+@flow.on_state("bc.tr")
+async def translation(ctx: Context) -> Reply:
+    """A text in another language."""
+    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
+    lang = str(ctx.state.data.get("lang"))
+    if lang not in WRITTEN:
+        raise Stale
+    text = _typed(ctx)
+    if text is None:
+        return ctx.reply(BAD_TEXT, [[_back(ctx, f"bc:d:{b.id}")]], max=MAX_TEXT)
+    if not await ctx.uow.broadcasts.edit(b.id, texts={**b.texts, lang: text}):
+        raise Stale
+    ctx.clear_state()
+    return await _draft_page(ctx, b.id, replace=False)
+
+
+@flow.on_button("df")
+async def default_language(ctx: Context, broadcast_id: str) -> Reply:
+    """Which written text goes to people whose language is not written."""
+    b = await _editable(ctx, broadcast_id)
+    buttons = [
+        ctx.button(
+            LANGUAGE_NAMES[k], f"bc:dl:{b.id}:{k}", icon="✅" if k == b.default_locale else "▫️"
+        )
+        for k in WRITTEN
+        if k in b.texts
+    ]
+    return ctx.reply(
+        PICK_DEFAULT, [*rows_of(buttons, 3), [_back(ctx, f"bc:d:{b.id}")]], replace=True
+    )
+
+
+@flow.on_button("dl")
+async def set_default(ctx: Context, broadcast_id: str, lang: str) -> Reply:
+    """Make a written text the default."""
+    b = await _editable(ctx, broadcast_id)
+    if lang not in b.texts or not await ctx.uow.broadcasts.edit(b.id, default_locale=lang):
+        raise Stale
+    return await _draft_page(ctx, b.id)
+
+
+# -- the audience --------------------------------------------------------------------------------
+@flow.on_button("a")
+async def audience(ctx: Context, broadcast_id: str) -> Reply:
+    """The audience editor: centres (admins), returnees/locals, volunteers, languages, …"""
+    b = await _editable(ctx, broadcast_id)
+    return await _audience_page(ctx, b)
+
+
+async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
+    target, i = _scope(ctx, b.target), b.id
+
+    def toggle(label: str, field: str, value: object, on: bool) -> Button:
+        return ctx.button(label, f"bc:t:{i}:{field}:{value}", icon="✅" if on else "▫️")
+
+    rows: list[list[Button]] = []
+    if allowed_centres(sender(ctx)) is None:
+        centres = await ctx.uow.centres.all()
+        rows += rows_of(
+            [Button(f"{'✅' if c.id in target.centres else '▫️'} {ctx.centre_name(c)}",
+                    f"bc:t:{i}:c:{c.id}") for c in centres]
+        )  # fmt: skip
+    rows.append(
+        [toggle(N_("Returnees only"), "s", "returnee", target.status is ResidentStatus.RETURNEE),
+         toggle(N_("Local residents only"), "s", "local", target.status is ResidentStatus.LOCAL)]
+    )  # fmt: skip
+    rows.append([toggle(N_("Volunteers only"), "v", 1, target.volunteers)])
+    rows.append(
+        [ctx.button(N_("Workshop"), f"bc:aw:{i}", icon="✅" if target.workshop_id else "📅"),
+         ctx.button(N_("Legal appointment"), f"bc:aj:{i}",
+                    icon="✅" if target.legal_centre else "⚖️")]
+    )  # fmt: skip
+    rows += rows_of(
+        [Button(f"{'✅' if k in target.locales else '▫️'} {LANGUAGE_NAMES[k]}", f"bc:t:{i}:g:{k}")
+         for k in WRITTEN], 3,
+    )  # fmt: skip
+    rows.append([ctx.button(N_("Everyone"), f"bc:t:{i}:e:0", icon="👥"), _back(ctx, f"bc:d:{i}")])
+    total = sum((await ctx.uow.broadcasts.count(target, ctx.clock.now())).values())
+    return ctx.reply(
+        AUDIENCE, rows, replace=True, audience=await _audience(ctx, target), total=total
+    )
+
+
+@flow.on_button("t")
+async def choose(ctx: Context, broadcast_id: str, field: str, value: str) -> Reply:
+    """Switch one audience choice; the result is always limited to what the sender may reach."""
+    b = await _editable(ctx, broadcast_id)
+    user, target = sender(ctx), b.target
+    number = parse_id(value)
+    allowed = allowed_centres(user)
+    if field == "c" and number is not None and allowed is None:
+        await open_centre(ctx, value)
+        centres = set(target.centres) ^ {number}
+        target = replace(target, centres=tuple(sorted(centres)))
+    elif field == "s" and value in ("returnee", "local"):
+        status = ResidentStatus(value)
+        target = replace(target, status=None if target.status is status else status)
+    elif field == "v" and value == "1":
+        target = replace(target, volunteers=not target.volunteers)
+    elif field == "w" and number is not None:
+        if number and number not in {s.workshop_id for s in await _workshops(ctx)}:
+            raise Stale
+        chosen = None if number in (0, target.workshop_id) else number
+        target = replace(target, workshop_id=chosen)
+    elif field == "j" and number is not None:
+        if number and (allowed is not None and number not in allowed):
+            raise Stale  # a forged centre: not one of theirs
+        if number:
+            await open_centre(ctx, value)
+        legal = None if number in (0, target.legal_centre) else number
+        target = replace(target, legal_centre=legal)
+    elif field == "g" and value in WRITTEN:
+        pair = {"sr", "sr_Cyrl"} if value == "sr" else {value}
+        had = set(target.locales)
+        locales = had - pair if value in had else had | pair
+        target = replace(target, locales=tuple(sorted(locales)))
+    elif field == "e" and value == "0":
+        target = Target()
+    else:
+        raise Stale
+    if not await ctx.uow.broadcasts.edit(b.id, target=_scope(ctx, target)):
+        raise Stale
+    return await _audience_page(ctx, await _own(ctx, b.id, BroadcastStatus.DRAFT))
+
+
+@flow.on_button("aw")
+async def pick_workshop(ctx: Context, broadcast_id: str) -> Reply:
+    """People signed up for which upcoming workshop (at the sender's centres)?"""
+    b = await _editable(ctx, broadcast_id)
+    buttons = [
+        Button(
+            f"{'✅ ' if s.workshop_id == b.target.workshop_id else ''}"
+            f"{pick_title(s.titles, ctx.locale)[:40]} · {_short(ctx, s.starts_at)}",
+            f"bc:t:{b.id}:w:{s.workshop_id}",
+        )
+        for s in await _workshops(ctx)
+    ]
+    rows = [[button] for button in buttons]
+    rows.append([ctx.button(N_("Any workshop"), f"bc:t:{b.id}:w:0", icon="▫️"),
+                 _back(ctx, f"bc:a:{b.id}")])  # fmt: skip
+    return ctx.reply(PICK_WORKSHOP, rows, replace=True)
+
+
+@flow.on_button("aj")
+async def pick_legal(ctx: Context, broadcast_id: str) -> Reply:
+    """People with an upcoming legal appointment at which centre?"""
+    b = await _editable(ctx, broadcast_id)
+    allowed = allowed_centres(sender(ctx))
+    centres = [c for c in await ctx.uow.centres.all() if allowed is None or c.id in allowed]
+    buttons = [
+        Button(f"{'✅ ' if c.id == b.target.legal_centre else ''}{ctx.centre_name(c)}",
+               f"bc:t:{b.id}:j:{c.id}") for c in centres
+    ]  # fmt: skip
+    rows = [*rows_of(buttons), [ctx.button(N_("No appointment needed"), f"bc:t:{b.id}:j:0",
+                                           icon="▫️"), _back(ctx, f"bc:a:{b.id}")]]  # fmt: skip
+    return ctx.reply(PICK_LEGAL, rows, replace=True)
+
+
+# -- the attachment ------------------------------------------------------------------------------
+@flow.on_button("at")
+async def attachment(ctx: Context, broadcast_id: str) -> Reply:
+    """A photo, a centre's pin, or nothing."""
+    b = await _editable(ctx, broadcast_id)
+    pins = [
+        ctx.button(ctx.centre_name(c), f"bc:pin:{b.id}:{c.id}", icon="📍")
+        for c in await ctx.uow.centres.all()
+    ]
+    rows = [
+        [ctx.button(N_("Send a photo"), f"bc:ph:{b.id}", icon="🖼")],
+        *rows_of(pins),
+        [ctx.button(N_("No attachment"), f"bc:pin:{b.id}:0", icon="▫️"),
+         _back(ctx, f"bc:d:{b.id}")],
+    ]  # fmt: skip
+    return ctx.reply(ATTACHMENT, rows, replace=True, attachment=await _attachment(ctx, b))
+
+
+@flow.on_button("ph")
+async def ask_photo(ctx: Context, broadcast_id: str) -> Reply:
+    """Wait for a photo."""
+    b = await _editable(ctx, broadcast_id)
+    ctx.set_state("bc.photo", id=b.id)
+    return ctx.reply(ASK_PHOTO, [[_back(ctx, f"bc:at:{b.id}")]])
+
+
+@flow.on_state("bc.photo", photos=True)
+async def photo(ctx: Context) -> Reply:
+    """The photo (the platform's file reference); anything else asks again."""
+    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
+    ref = ctx.incoming.text.strip()
+    if ctx.incoming.kind is not Kind.PHOTO or not ref or len(ref) > MAX_PHOTO_REF:
+        return ctx.reply(ASK_PHOTO, [[_back(ctx, f"bc:at:{b.id}")]])
+    if not await ctx.uow.broadcasts.edit(b.id, photo=ref):
+        raise Stale
+    ctx.clear_state()
+    return await _draft_page(ctx, b.id, replace=False)
+
+
+@flow.on_button("pin")
+async def pin(ctx: Context, broadcast_id: str, centre_id: str) -> Reply:
+    """A centre's pin (0: no attachment)."""
+    b = await _editable(ctx, broadcast_id)
+    if centre_id == "0":
+        done = await ctx.uow.broadcasts.edit(b.id, clear_attachment=True)
+    else:
+        centre = await open_centre(ctx, centre_id)
+        done = await ctx.uow.broadcasts.edit(b.id, pin_centre=centre.id)
+    if not done:
+        raise Stale
+    return await _draft_page(ctx, b.id)
+
+
+# -- preview, send, schedule ---------------------------------------------------------------------
+@flow.on_button("p")
+async def preview(ctx: Context, broadcast_id: str) -> Reply:
+    """The message exactly as a recipient in the default language gets it, then the numbers."""
+    b = await _editable(ctx, broadcast_id)
+    target, i = _scope(ctx, b.target), b.id
+    counts = await ctx.uow.broadcasts.count(target, ctx.clock.now())
+    total = sum(counts.values())
+    centre = await ctx.uow.centres.get(b.pin_centre) if b.pin_centre else None
+    # Rendered the way the delivery worker renders it for a person reading the default language.
+    lang, chat = b.default_locale, ctx.incoming.chat_id
+    shown = render(ctx.tr, lang, chat, MESSAGE.key, {"text": broadcast_text(b, lang)}, [])
+    shown = with_attachment(shown, b, centre, lang)
+    back = [_back(ctx, f"bc:d:{i}"), ctx.button(N_("Cancel"), f"bc:s:{i}", icon="❌")]
+    if not total:
+        return [
+            shown,
+            ctx.reply(NOBODY, [[ctx.button(N_("Audience"), f"bc:a:{i}", icon="👥")], back]),
+        ]
+    rows = [
+        [ctx.button(N_("Send now"), f"bc:go:{i}", icon="📣"),
+         ctx.button(N_("Send at a time"), f"bc:w:{i}", icon="🕓")],
+        back,
+    ]  # fmt: skip
+    platforms = ", ".join(f"{PLATFORMS.get(p, p)} {n}" for p, n in sorted(counts.items()))
+    counted = ctx.reply(
+        COUNTS, rows, total=total, platforms=platforms,
+        language=LANGUAGE_NAMES[b.default_locale], audience=await _audience(ctx, target),
+    )  # fmt: skip
+    return [shown, counted]
+
+
+@flow.on_button("go")
+async def send_now(ctx: Context, broadcast_id: str) -> Reply:
+    """Queue a message to everyone in the audience now; of two presses, one sends."""
+    user = sender(ctx)
+    ctx.clear_state()
+    b = await _own(ctx, broadcast_id)
+    done = [[ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊"), *menu_button(ctx)]]
+    if b.status is not BroadcastStatus.DRAFT:
+        return ctx.reply(ALREADY, done, replace=True)
+    target, now = _scope(ctx, b.target), ctx.clock.now()
+    if not sum((await ctx.uow.broadcasts.count(target, now)).values()):
+        return ctx.reply(NOBODY, [[ctx.button(N_("Audience"), f"bc:a:{b.id}", icon="👥")]])
+    # The scope is applied again right before: the sender's centre may have changed.
+    if not await ctx.uow.broadcasts.edit(b.id, target=target):
+        return ctx.reply(ALREADY, done, replace=True)
+    queued = await ctx.uow.broadcasts.start(b.id, user.id, now)
+    if queued is None:
+        return ctx.reply(ALREADY, done, replace=True)
+    return ctx.reply(SENDING, done, replace=True, count=queued)
+
+
+@flow.on_button("w")
+async def ask_when(ctx: Context, broadcast_id: str) -> Reply:
+    """Send at a time: ask for the day and time."""
+    b = await _editable(ctx, broadcast_id)
+    ctx.set_state("bc.when", id=b.id)
+    return ctx.reply(ASK_WHEN, [[_back(ctx, f"bc:p:{b.id}")]])
+
+
+@flow.on_state("bc.when")
+async def when(ctx: Context) -> Reply:
+    """`24.11.2026 18:00` in the programme's timezone, in the future."""
+    user = sender(ctx)
+    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
+    back = [[_back(ctx, f"bc:p:{b.id}")]]
+    parts = ctx.incoming.text.split() if ctx.incoming.kind is Kind.TEXT else []
+    day = typed_day(ctx, parts[0]) if len(parts) == 2 else None
+    clock = typed_time(parts[1]) if len(parts) == 2 else None
+    if day is None or clock is None or not real_time(ctx, day, clock):
+        return ctx.reply(BAD_WHEN, back)
+    at = local(ctx, day, clock)
+    if at <= ctx.clock.now():
+        return ctx.reply(BAD_WHEN, back)
+    ctx.clear_state()
+    done = [[ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊"), *menu_button(ctx)]]
+    edited = await ctx.uow.broadcasts.edit(b.id, target=_scope(ctx, b.target))
+    if not edited or not await ctx.uow.broadcasts.schedule(b.id, at, user.id):
+        return ctx.reply(ALREADY, done)
+    row = [ctx.button(N_("Cancel it"), f"bc:s:{b.id}", icon="❌"), *menu_button(ctx)]
+    return ctx.reply(SCHEDULED, [row], when=ctx.tr.format_datetime(ctx.locale, at))
+
+
+# -- report, cancel, stop ------------------------------------------------------------------------
+@flow.on_button("r")
+async def report(ctx: Context, broadcast_id: str) -> Reply:
+    """Where an announcement stands; for one sent, what arrived."""
+    ctx.clear_state()
+    b = await _own(ctx, broadcast_id)
+    return await _report(ctx, b)
+
+
+async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoing:
+    i, rows = b.id, []
+    if b.status is BroadcastStatus.DRAFT:
+        rows.append([ctx.button(N_("Open the draft"), f"bc:d:{i}", icon="✏️")])
+    if b.status is BroadcastStatus.SCHEDULED:
+        rows.append([ctx.button(N_("Cancel it"), f"bc:s:{i}", icon="❌")])
+    if b.status is BroadcastStatus.SENDING:
+        rows.append([ctx.button(N_("Stop sending"), f"bc:s:{i}", icon="⛔"),
+                     ctx.button(N_("Refresh"), f"bc:r:{i}", icon="🔄")])  # fmt: skip
+    rows.append([_back(ctx, "bc:l:0"), *menu_button(ctx)])
+    common: dict[str, Any] = {
+        "id": i, "status": ctx._(STATUS_NAMES[b.status]), "by": b.created_by or "?",
+        "when": ctx.tr.format_datetime(ctx.locale, b.started_at or b.send_at or b.created_at),
+        "audience": await _audience(ctx, b.target), "message": _snippet(b, 300),
+    }  # fmt: skip
+    if b.started_at is None:
+        return ctx.reply(PLAN, rows, replace=replace, **common)
+    common.update(await ctx.uow.broadcasts.report(i))
+    return ctx.reply(
+        REPORT_PAGE, rows, replace=replace, sender=b.sent_by or "–", recipients=b.recipients,
+        **common,
+    )  # fmt: skip
+
+
+@flow.on_button("s")
+async def ask_stop(ctx: Context, broadcast_id: str) -> Reply:
+    """Delete a draft, cancel a scheduled one or stop sending: are you sure?"""
+    ctx.clear_state()
+    b = await _own(ctx, broadcast_id)
+    question = {
+        BroadcastStatus.DRAFT: ASK_DELETE, BroadcastStatus.SCHEDULED: ASK_CANCEL,
+        BroadcastStatus.SENDING: ASK_STOP,
+    }.get(b.status)  # fmt: skip
+    if question is None:
+        return await _report(ctx, b)
+    back = f"bc:d:{b.id}" if b.status is BroadcastStatus.DRAFT else f"bc:r:{b.id}"
+    return ctx.reply(
+        question,
+        [[ctx.button(N_("Yes"), f"bc:ss:{b.id}", icon="⛔"), ctx.button(N_("No"), back, icon="◀️")]],
+        replace=True,
+    )
+
+
+@flow.on_button("ss")
+async def stop(ctx: Context, broadcast_id: str) -> Reply:
+    """Do it: nothing more goes out (what a worker is sending this moment still arrives)."""
+    b = await _own(ctx, broadcast_id)
+    if not await ctx.uow.broadcasts.stop(b.id, ctx.clock.now()):
+        return await _report(ctx, await _own(ctx, b.id))
+    rows = [[_back(ctx, "bc:l:0"), *menu_button(ctx)]]
+    if b.status is BroadcastStatus.DRAFT:
+        return ctx.reply(DELETED, rows, replace=True)
+    if b.status is BroadcastStatus.SCHEDULED:
+        return ctx.reply(CANCELLED, rows, replace=True)
+    counts = await ctx.uow.broadcasts.report(b.id)
+    see = [ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊")]
+    return ctx.reply(STOPPED, [see, *rows], replace=True, delivered=counts["delivered"])
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _base(locale: str) -> str:
+    return "sr" if locale == "sr_Cyrl" else locale
+
+
+def _typed(ctx: Context) -> str | None:
+    """A typed announcement text, as written (line breaks kept); None if empty or too long."""
+    text = ctx.incoming.text.strip() if ctx.incoming.kind is Kind.TEXT else ""
+    return text if 1 <= len(text) <= MAX_TEXT else None
+
+
+def _back(ctx: Context, payload: str) -> Button:
+    return ctx.button(N_("Back"), payload, icon="◀️")
+
+
+def _open(b: Broadcast) -> str:
+    """A draft opens for editing; any other shows where it stands."""
+    return f"bc:d:{b.id}" if b.status is BroadcastStatus.DRAFT else f"bc:r:{b.id}"
+
+
+def _short(ctx: Context, moment: datetime) -> str:
+    return moment.astimezone(zone(ctx)).strftime("%d.%m.%Y %H:%M")
+
+
+def _snippet(b: Broadcast, size: int = 40) -> str:
+    text = " ".join(b.texts.get(b.default_locale, "").split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+async def _workshops(ctx: Context) -> list[Session]:
+    """One upcoming session per workshop at the centres the sender may reach."""
+    allowed = allowed_centres(sender(ctx))
+    ids = [c.id for c in await ctx.uow.centres.all()] if allowed is None else list(allowed)
+    return await ctx.uow.broadcasts.workshops_ahead(ids, ctx.clock.now())
+
+
+async def _attachment(ctx: Context, b: Broadcast) -> str:
+    if b.photo:
+        return ctx._(N_("a photo"))
+    centre = await ctx.uow.centres.get(b.pin_centre) if b.pin_centre else None
+    return ctx.t(PIN, centre=ctx.centre_name(centre)) if centre else ctx._(N_("none"))
+
+
+async def _audience(ctx: Context, target: Target, *, sep: str = "\n") -> str:
+    """The audience in words, one criterion a line."""
+    centres = {c.id: c for c in await ctx.uow.centres.all()}
+    lines = []
+    if target.centres:
+        names = ", ".join(ctx.centre_name(centres[c]) for c in target.centres if c in centres)
+        lines.append(ctx.t(AUD_CENTRES, centres=names))
+    if target.status is ResidentStatus.RETURNEE:
+        lines.append(ctx.t(AUD_RETURNEES))
+    if target.status is ResidentStatus.LOCAL:
+        lines.append(ctx.t(AUD_LOCALS))
+    if target.volunteers:
+        lines.append(ctx.t(AUD_VOLUNTEERS))
+    if target.workshop_id is not None:
+        ahead = await ctx.uow.broadcasts.workshops_ahead(list(centres), ctx.clock.now())
+        found = next((s for s in ahead if s.workshop_id == target.workshop_id), None)
+        title = pick_title(found.titles, ctx.locale) if found else f"#{target.workshop_id}"
+        lines.append(ctx.t(AUD_WORKSHOP, title=title))
+    if target.legal_centre is not None and target.legal_centre in centres:
+        lines.append(ctx.t(AUD_LEGAL, centre=ctx.centre_name(centres[target.legal_centre])))
+    if target.locales:
+        names = ", ".join(LANGUAGE_NAMES[k] for k in WRITTEN if k in target.locales)
+        lines.append(ctx.t(AUD_LANGUAGES, languages=names))
+    return sep.join(f"• {line}" for line in lines or [ctx.t(AUD_ALL)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.flows import replies
-from handlers.flows.menu import main_menu
+from handlers.flows.menu import main_menu, menu_button
 from handlers.flows.settings import language_choice
 from handlers.flows.start import ONBOARDING, language_picker, resume
 from handlers.messages import Outgoing
@@ -96,3 +96,8 @@ async def not_understood(ctx: Context) -> Outgoing:
     if ctx.state.name:
         return await resume(ctx)
     return main_menu(ctx, replies.NOT_UNDERSTOOD)
+
+
+async def photo_not_here(ctx: Context) -> Outgoing:
+    """A photo at a step that expects typed words: the step stays, the person is asked again."""
+    return ctx.reply(replies.NO_PHOTO_HERE, [menu_button(ctx)])

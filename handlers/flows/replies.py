@@ -16,6 +16,9 @@ EXPIRED = T(
     "common.expired",
     "This button is from an older message and no longer works. Here is the menu.",
 )
+NO_PHOTO_HERE = T(
+    "common.no_photo_here", "Sorry, I cannot use a photo here. Please write your answer."
+)
 NEED_START = T("common.need_start", "To use this, please start first and choose your language.")
 ERROR = T("common.error", "Sorry, something went wrong on our side. Please try again in a moment.")
 

@@ -57,6 +57,15 @@ async def release_due(uow: UnitOfWork, now: datetime) -> int:
     """Start every scheduled announcement whose time has come; how many messages queued."""
     queued = 0
     for broadcast_id in await uow.broadcasts.due(now):
+        broadcast = await uow.broadcasts.get(broadcast_id)
+        sender = await uow.users.get(broadcast.sent_by) if broadcast and broadcast.sent_by else None
+        # Checked again at the time of sending: the sender may have lost the role or moved.
+        allowed = broadcast is not None and sender is not None and may_broadcast(sender)
+        target = scoped(sender, broadcast.target) if allowed and sender and broadcast else None
+        if broadcast is None or target is None:
+            await uow.broadcasts.stop(broadcast_id, now)
+            continue
+        await uow.broadcasts.edit(broadcast_id, target=target)
         queued += await uow.broadcasts.start(broadcast_id, None, now) or 0
     return queued
 

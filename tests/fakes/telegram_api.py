@@ -95,6 +95,26 @@ class FakeTelegram:
         }
         return self.queue(update)
 
+    def photo_update(
+        self, user_id: int, file_ids: list[str], caption: str | None = None, lang: str | None = "en"
+    ) -> dict[str, Any]:
+        """An update with a private photo, one size per file id, smallest first (as Telegram)."""
+        sizes = [
+            {"file_id": fid, "file_unique_id": f"u-{fid}", "width": 90 * 2**i,
+             "height": 60 * 2**i, "file_size": 1000 * 4**i}
+            for i, fid in enumerate(file_ids)
+        ]  # fmt: skip
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self.user(user_id, lang),
+            "photo": sizes,
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return self.queue({"update_id": next(self._update_ids), "message": message})
+
     def button_update(
         self, user_id: int, data: str, message_id: int = 1, lang: str | None = "en"
     ) -> dict[str, Any]:
@@ -234,6 +254,11 @@ class FakeTelegram:
                     "longitude": float(params["longitude"]),
                 },
             )
+        if method == "sendphoto":
+            photo = {"file_id": str(params.get("photo", "")), "file_unique_id": "p1",
+                     "width": 1280, "height": 960}  # fmt: skip
+            extra = {"caption": str(params["caption"])} if params.get("caption") else {}
+            return self._message(params, photo=[photo], **extra)
         if method == "senddocument":
             return self._message(params, document={"file_id": "f1", "file_unique_id": "u1"})
         return True

@@ -304,6 +304,8 @@ async def test_cancelling_early_is_simple_late_needs_a_reason_the_coordinator_se
     assert vesna.keys == ["vol.reason_ask"] and "12 hours" in vesna.last.text
     await vesna.send("x" * 201)
     assert vesna.keys == ["vol.bad_reason"]
+    await vesna.send_photo()
+    assert vesna.keys == ["common.no_photo_here"], "a photo's file id is not a reason"
     await vesna.send("My little brother is ill")
     assert vesna.keys == ["vol.cancelled"]
     recorder = Recorder()

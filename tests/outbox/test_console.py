@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from bot.delivery import DeliveryWorker, Platform
+from bot.delivery import DeliveryWorker, Platform, Verdict
 from bot.transports.console import PLATFORM, ConsoleChat, ConsoleOutbox
+from handlers.messages import Kind, Outgoing
 from handlers.notices import Notice, NoticeButton, name
 from handlers.rules.reminders import REMINDER
 from tests.outbox.helpers import enqueue, user_id
@@ -41,3 +42,18 @@ async def test_each_terminal_shows_its_own_persons_notices(app):
     assert "Meeting" not in shown, "the coordinator's notice waits for the coordinator's terminal"
     async with app.uow() as uow:
         assert (await uow.outbox.counts()) == {"sent": 1, "queued": 1}
+
+
+async def test_a_photo_is_shown_above_its_text_and_slash_photo_sends_one():
+    screen = io.StringIO()
+    chat = ConsoleChat(None, "coordinator", io.StringIO(), screen)  # type: ignore[arg-type]
+    out = Outgoing("coordinator", "Football on Sunday", "announce", photo="console-photo-1")
+    assert (await ConsoleOutbox(chat).send("coordinator", out)).verdict is Verdict.SENT
+    lines = screen.getvalue().strip().splitlines()
+    assert lines[:2] == ["bot: [photo] console-photo-1", "     Football on Sunday"]
+
+    first, second = chat.to_incoming("/photo"), chat.to_incoming(" /photo\n")
+    assert (first.kind, first.text, first.command) == (Kind.PHOTO, "console-photo-1", "")
+    assert (first.user_id, first.chat_id, first.platform) == ("coordinator",) * 2 + (PLATFORM,)
+    assert second.text == "console-photo-2", "each photo has its own reference"
+    assert chat.to_incoming("/photos").kind is Kind.COMMAND

@@ -39,7 +39,14 @@ def to_incoming(update: Update) -> Incoming | None:
         return Incoming(
             PLATFORM, user, chat, Kind.CONTACT, message.contact.phone_number, "", hint, None, uid
         )
-    # Stickers, photos and voice notes arrive as empty text: the core answers "use the buttons".
+    if message.photo:
+        # Telegram sends one photo in several sizes: keep the largest one's file_id. The
+        # caption is not read (a coordinator's text for an announcement comes as a message).
+        largest = max(
+            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+        )
+        return Incoming(PLATFORM, user, chat, Kind.PHOTO, largest.file_id, "", hint, None, uid)
+    # Stickers and voice notes arrive as empty text: the core answers "use the buttons".
     text = message.text or message.caption or ""
     return Incoming.message(PLATFORM, user, text, chat_id=chat, lang_hint=hint, update_id=uid)
 

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.messages import Keyboard
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024  # a photo's caption, counted after HTML is parsed
 
 
 def escape(text: str) -> str:
@@ -55,6 +56,15 @@ def _safe_cut(text: str, limit: int) -> int:
     """A cut at `limit` that does not split an HTML entity like `&amp;`."""
     amp = text.rfind("&", max(0, limit - 8), limit)
     return amp if amp > 0 and text.find(";", amp) >= limit else limit
+
+
+def caption_fits(text: str, limit: int = CAPTION_LIMIT) -> bool:
+    """Whether our plain `text` fits a caption.
+
+    Telegram counts after parsing, i.e. the unescaped text; counting UTF-16 code units (an
+    emoji outside the BMP is two) errs on the safe side whichever unit Telegram uses.
+    """
+    return len(text.encode("utf-16-le")) // 2 <= limit
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:

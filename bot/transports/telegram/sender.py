@@ -21,12 +21,13 @@ from aiogram.methods import (
     SendDocument,
     SendLocation,
     SendMessage,
+    SendPhoto,
     SendVenue,
     TelegramMethod,
 )
 from aiogram.types import BufferedInputFile
 
-from bot.transports.telegram.render import escape, markup, split
+from bot.transports.telegram.render import caption_fits, escape, markup, split
 from handlers.messages import Outgoing
 
 log = logging.getLogger("reintegrate.telegram")
@@ -90,7 +91,10 @@ class TelegramSender:
             await self.send(chat_id, out)
 
     async def send(self, chat_id: str, out: Outgoing) -> int | None:
-        """One Outgoing as Bot API calls (a pin, a file, then the text split if long).
+        """One Outgoing as Bot API calls (a pin, a photo or a file, then the text split if long).
+
+        A photo carries the text and buttons as its caption when the text fits a caption;
+        otherwise the photo goes alone and the text follows as ordinary messages.
 
         Returns the id of the last message sent.
         """
@@ -105,6 +109,20 @@ class TelegramSender:
             sent = await self.call(pin, chat_id)
             if not out.keyboard:
                 return sent.message_id  # the venue shows the name and address already
+        if out.photo is not None:
+            fits = caption_fits(out.text)
+            message = await self.call(
+                SendPhoto(
+                    chat_id=chat_id,
+                    photo=out.photo,
+                    caption=escape(out.text) if fits else None,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(out.keyboard) if fits else None,
+                ),
+                chat_id,
+            )
+            if fits:
+                return message.message_id
         if out.document is not None:
             doc = out.document
             message = await self.call(
@@ -137,7 +155,12 @@ class TelegramSender:
     async def _edit(self, chat_id: str, message_id: int, out: Outgoing) -> bool:
         """Replace the pressed message's text and buttons; False if it must be sent instead."""
         text = escape(out.text)
-        if out.location is not None or out.document is not None or len(split(text)) > 1:
+        if (
+            out.location is not None
+            or out.document is not None
+            or out.photo is not None  # a text message cannot become a photo: send it anew
+            or len(split(text)) > 1
+        ):
             return False
         try:
             await self.call(

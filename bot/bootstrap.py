@@ -62,6 +62,9 @@ async def build(
         shift_confirm_before=timedelta(hours=settings.shift_confirm_before_hours),
         shift_confirm_deadline=timedelta(hours=settings.shift_confirm_deadline_hours),
         checkin_radius_m=settings.checkin_radius_m,
+        viber_paid_messages=settings.viber_paid_messages,
+        viber_message_price=settings.viber_message_price,
+        viber_price_currency=settings.viber_price_currency,
     )
     conversation = Conversation(
         uow, clock, translator, default_locale=settings.default_locale, policy=policy

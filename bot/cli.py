@@ -82,12 +82,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if not settings.telegram_bot_token:
-        print("The Viber transport is not part of this version yet.", file=sys.stderr)
-        return 1
-    from bot.transports.telegram.app import run_telegram
+    from bot.transports.run import run
 
-    return await _serve(settings, run_telegram)
+    return await _serve(settings, run)
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     viber_auth_token: str | None = None
     viber_api_base: str = "https://chatapi.viber.com/pa"
+    viber_webhook_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_concurrency: int = Field(32, ge=1, le=1000)
@@ -41,6 +43,12 @@ class Settings(BaseSettings):
     telegram_chat_rate: float = Field(1.0, gt=0, description="messages/s to one chat")
     viber_rate: float = Field(20.0, gt=0, description="messages/s to Viber overall")
     viber_chat_rate: float = Field(1.0, gt=0, description="messages/s to one Viber user")
+    # Viber charges for messages outside the 24 hours after a person last wrote.
+    viber_paid_messages: Literal["allow", "session-only"] = "allow"
+    viber_message_price: float = Field(
+        0.0, ge=0, description="price of one paid Viber message, for the estimate"
+    )
+    viber_price_currency: str = Field("EUR", min_length=1, max_length=12)
     outbox_max_attempts: int = Field(5, ge=1, le=50)
     outbox_lease_seconds: int = Field(120, ge=5)
     outbox_batch: int = Field(100, ge=1, le=5000)
@@ -131,7 +139,11 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator(
-        "telegram_bot_token", "viber_auth_token", "telegram_webhook_url", "telegram_webhook_secret"
+        "telegram_bot_token",
+        "viber_auth_token",
+        "viber_webhook_url",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
     )
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -144,6 +156,13 @@ class Settings(BaseSettings):
             raise ValueError("must be the public https:// address of /telegram/webhook")
         return value
 
+    @field_validator("viber_webhook_url")
+    @classmethod
+    def _viber_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address of /viber/webhook")
+        return value
+
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret(cls, value: str | None) -> str | None:
@@ -151,6 +170,15 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @model_validator(mode="after")
+    def _viber_needs_webhook(self) -> Settings:
+        if self.viber_auth_token and not self.viber_webhook_url:
+            raise ValueError(
+                "VIBER_WEBHOOK_URL: must be set when VIBER_AUTH_TOKEN is set "
+                "(Viber delivers messages only to a webhook)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

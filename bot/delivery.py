@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from enum import StrEnum
@@ -23,13 +23,18 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from handlers.messages import Outgoing
-from handlers.model import Broadcast, BroadcastStatus, Centre
+from handlers.model import SESSION_ONLY, VIBER_FREE_WINDOW, Broadcast, BroadcastStatus, Centre
 from handlers.notices import broadcast_of, broadcast_text, render, with_attachment
 from handlers.ports import Clock, Translator
+from storage.broadcasts import OUTSIDE_WINDOW
 from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Claimed, Outcome
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.delivery")
+# Messages sent to Viber only inside the person's free window with VIBER_PAID_MESSAGES=
+# session-only: reminders and announcements themselves. Other notices (about a person's own
+# bookings or shifts, an announcement's report to its sender) always go.
+WINDOWED = ("reminder.", "bc.message")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,8 @@ class Batch:
     people: Mapping[int, tuple[str, bool]]
     broadcasts: Mapping[int, Broadcast]
     centres: Mapping[int, Centre]
+    # When Viber accounts last wrote (external id → time), loaded only for session-only.
+    viber_last_incoming: Mapping[str, datetime | None] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -147,6 +154,7 @@ class DeliveryWorker:
         quiet_hours: tuple[dtime, dtime] | None = None,
         timezone: str = "Europe/Belgrade",
         only_external_id: str | None = None,
+        viber_paid_messages: str = "allow",
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -164,6 +172,7 @@ class DeliveryWorker:
         self.quiet_hours = quiet_hours
         self.tz = ZoneInfo(timezone)
         self.only_external_id = only_external_id
+        self.session_only = viber_paid_messages == SESSION_ONLY
         self.monotonic = monotonic
         self.sleep = sleep
         self.wakeup = asyncio.Event()
@@ -190,6 +199,7 @@ class DeliveryWorker:
             max_attempts=settings.outbox_max_attempts,
             quiet_hours=settings.quiet_window,
             timezone=settings.timezone,
+            viber_paid_messages=settings.viber_paid_messages,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -242,12 +252,14 @@ class DeliveryWorker:
             broadcasts = await uow.broadcasts.many(sorted(announced))
             pins = {b.pin_centre for b in broadcasts.values() if b.pin_centre}
             centres = {c.id: c for c in await uow.centres.all()} if pins else {}
+            windowed = [r.external_id for r in rows if self._windowed(r)]
+            last = await uow.outbox.last_incoming("viber", windowed) if windowed else {}
             await uow.commit()
         if not rows:
             return 0
         # Rows must be sent before the lease runs out, or another worker would send them too.
         deadline = self.monotonic() + self.lease.total_seconds() * 0.8
-        batch = Batch(people, broadcasts, centres)
+        batch = Batch(people, broadcasts, centres, last)
         outcomes = list(
             await asyncio.gather(*(self._deliver_safely(row, batch, deadline) for row in rows))
         )
@@ -316,6 +328,8 @@ class DeliveryWorker:
             if broadcast is None or broadcast.status is not BroadcastStatus.SENDING:
                 return Outcome(row.id, DROPPED, error="stopped")
             params = {**row.params, "text": broadcast_text(broadcast, locale)}
+        if self._paid(row, batch):
+            return Outcome(row.id, DROPPED, error=OUTSIDE_WINDOW)
         try:
             out = render(self.tr, locale, row.chat_id, row.key, params, row.buttons)
             if broadcast is not None:
@@ -348,8 +362,21 @@ class DeliveryWorker:
                     break
             if row.expires_at is not None and row.expires_at <= self.clock.now():
                 return Outcome(row.id, DROPPED, error="expired")
+            if self._paid(row, batch):  # the window may have closed while it waited
+                return Outcome(row.id, DROPPED, error=OUTSIDE_WINDOW)
         result = await platform.sender.send(row.chat_id, out)
         return self._outcome(row, result, platform)
+
+    def _windowed(self, row: Claimed) -> bool:
+        """True if this row may go to Viber only inside the person's free window."""
+        return self.session_only and row.platform == "viber" and row.key.startswith(WINDOWED)
+
+    def _paid(self, row: Claimed, batch: Batch) -> bool:
+        """True if sending this row now would be a paid Viber message we must not send."""
+        if not self._windowed(row):
+            return False
+        last = batch.viber_last_incoming.get(row.external_id)
+        return last is None or last <= self.clock.now() - VIBER_FREE_WINDOW
 
     def _outcome(self, row: Claimed, result: Result, platform: Platform | None) -> Outcome:
         now = self.clock.now()

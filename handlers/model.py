@@ -112,6 +112,12 @@ class Reminder:
     reminders_on: bool = True
 
 
+# Since 2024 Viber charges for a message a bot sends later than this after the person last
+# wrote from that account; inside it, messages are free.
+VIBER_FREE_WINDOW = timedelta(hours=24)
+SESSION_ONLY = "session-only"  # VIBER_PAID_MESSAGES: no paid reminders or announcements
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Programme rules the core applies, from the settings."""
@@ -126,6 +132,11 @@ class Policy:
     shift_confirm_before: timedelta = timedelta(hours=24)
     shift_confirm_deadline: timedelta = timedelta(hours=12)
     checkin_radius_m: int = 200  # a shared location this close to the centre checks in
+    # Viber's paid messages (outside VIBER_FREE_WINDOW): `allow` sends them, `session-only`
+    # sends reminders and announcements only inside the window. The price is for estimates.
+    viber_paid_messages: str = "allow"
+    viber_message_price: float = 0.0
+    viber_price_currency: str = "EUR"
 
 
 class WorkshopKind(StrEnum):

@@ -78,6 +78,12 @@ def name(value: str) -> dict[str, str]:
     return {"$name": value}
 
 
+def about(user_id: int) -> str:
+    """The outbox reference of a notice to staff that names this person (their first name, a
+    reason they typed): deleting the person's data deletes such notices too."""
+    return f"about:{user_id}"
+
+
 def broadcast_of(params: dict[str, Any]) -> int | None:
     """The announcement a stored notice carries the text of, if it is one."""
     marker = params.get("text")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
@@ -97,6 +97,18 @@ class UserRepository(Protocol):
     async def revoke(self, user_id: int, role: Role) -> bool: ...
 
     async def add_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None: ...
+
+    async def touch(
+        self, platform: str, external_id: str, now: datetime, *, unless_within: timedelta = ...
+    ) -> None: ...
+
+    async def new_link_code(
+        self, user_id: int, code: str, now: datetime, ttl: timedelta
+    ) -> None: ...
+
+    async def link(
+        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime
+    ) -> str: ...
 
 
 class CentreRepository(Protocol):
@@ -411,6 +423,9 @@ class BroadcastRepository(Protocol):
     ) -> bool: ...
 
     async def count(self, target: Target, now: datetime) -> dict[str, int]: ...
+
+    # How many of the audience are on Viber outside its free window (their messages are paid).
+    async def paid(self, target: Target, now: datetime) -> int: ...
 
     async def schedule(self, broadcast_id: int, send_at: datetime | None, by: int) -> bool: ...
 

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, exists, func, literal, null, select, update
+from sqlalchemy import Table, exists, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
-from handlers.model import Broadcast, BroadcastStatus, Session, Target
+from handlers.model import VIBER_FREE_WINDOW, Broadcast, BroadcastStatus, Session, Target
 from handlers.notices import PRIORITY_BULK
 from handlers.rules.broadcasts import MESSAGE
 from storage.models import (
@@ -34,6 +34,9 @@ from storage.workshops import SqlWorkshops
 
 _outbox = cast(Table, OutboxRow.__table__)
 STARTABLE = (BroadcastStatus.DRAFT.value, BroadcastStatus.SCHEDULED.value)
+# The delivery worker's error for a Viber message not sent because it would be paid
+# (VIBER_PAID_MESSAGES=session-only); reports count these apart.
+OUTSIDE_WINDOW = "outside the free window"
 
 
 def ref(broadcast_id: int) -> str:
@@ -48,9 +51,11 @@ def audience(target: Target, now: datetime) -> Select[int, str, str, str]:
     consent needs no check; accounts that blocked the bot or left are unreachable.
     """
     other = aliased(IdentityRow)
-    newest = (
-        select(func.max(other.id))
+    newest = (  # the reachable account the person used last (else the newest)
+        select(other.id)
         .where(other.user_id == UserRow.id, other.unreachable_at.is_(None))
+        .order_by(other.last_incoming_at.desc().nulls_last(), other.id.desc())
+        .limit(1)
         .correlate(UserRow)
         .scalar_subquery()
     )
@@ -160,6 +165,27 @@ class SqlBroadcasts:
         rows = await self._s.execute(select(who.c.platform, func.count()).group_by(who.c.platform))
         return {platform: int(n) for platform, n in rows}
 
+    async def paid(self, target: Target, now: datetime) -> int:
+        """How many of the audience would get a paid message: on Viber, and silent (or never
+        heard from) for the whole free window before `now`."""
+        who = audience(target, now).subquery()
+        account = (IdentityRow.platform == who.c.platform) & (
+            IdentityRow.external_id == who.c.external_id
+        )
+        n = await self._s.scalar(
+            select(func.count())
+            .select_from(who)
+            .join(IdentityRow, account)
+            .where(
+                who.c.platform == "viber",
+                or_(
+                    IdentityRow.last_incoming_at.is_(None),
+                    IdentityRow.last_incoming_at <= now - VIBER_FREE_WINDOW,
+                ),
+            )
+        )
+        return int(n or 0)
+
     async def schedule(self, broadcast_id: int, send_at: datetime | None, by: int) -> bool:
         """Send at a time (draft → scheduled), or back to a draft with None."""
         status = BroadcastStatus.SCHEDULED if send_at else BroadcastStatus.DRAFT
@@ -249,7 +275,8 @@ class SqlBroadcasts:
         return True
 
     async def report(self, broadcast_id: int) -> dict[str, int]:
-        """Delivered, not delivered (blocked the bot or left), failed, stopped, still queued."""
+        """Delivered, not delivered (blocked the bot or left), failed, stopped, still queued;
+        `outside_window` too, only when some were not sent because they would have been paid."""
         rows = await self._s.execute(
             select(_outbox.c.status, _outbox.c.last_error, func.count())
             .where(_outbox.c.ref == ref(broadcast_id))
@@ -265,6 +292,8 @@ class SqlBroadcasts:
                 counts["failed"] += n
             elif error == "stopped":
                 counts["stopped"] += n
+            elif error == OUTSIDE_WINDOW:
+                counts["outside_window"] = counts.get("outside_window", 0) + n
             else:  # dropped: blocked the bot, left the platform, or deleted their data
                 counts["blocked"] += n
         return counts

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -112,6 +113,9 @@ class IdentityRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # When the person last wrote from this account: Viber charges for messages a bot sends
+    # outside the 24 hours after it. Kept for Viber accounts only.
+    last_incoming_at: Mapped[datetime | None]
 
     user: Mapped[UserRow] = relationship(back_populates="identities")
 
@@ -174,6 +178,8 @@ class OutboxRow(Base):
     __table_args__ = (
         # The delivery worker's claim: the most urgent due rows of each status.
         Index("ix_outbox_due", "status", "priority", "not_before"),
+        # Delivery receipts (Viber's delivered/seen/failed) find their row by message token.
+        Index("ix_outbox_platform_message_id", "platform", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -196,6 +202,8 @@ class OutboxRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(64))
     claim: Mapped[str | None] = mapped_column(String(36))
     lease_until: Mapped[datetime | None]
+    receipt: Mapped[str | None] = mapped_column(String(16))  # delivered, seen or failed
+    receipt_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -465,3 +473,39 @@ class BroadcastRow(Base):
     finished_at: Mapped[datetime | None]
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FileRow(Base):
+    """A file a platform fetches from us by URL (Viber's file messages), kept for a day."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KeyboardRow(Base):
+    """The last keyboard too long for one Viber screen, per account, so ◀ / ▶ can page it."""
+
+    __tablename__ = "keyboards"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(String(8000))
+    keyboard: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime]
+
+
+class LinkCodeRow(Base):
+    """A one-time code that links a person's account on another platform to them."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

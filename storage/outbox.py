@@ -15,6 +15,8 @@ from storage.models import IdentityRow, OutboxRow, UserRow
 
 _outbox = cast(Table, OutboxRow.__table__)
 QUEUED, SENDING, SENT, FAILED, DROPPED = "queued", "sending", "sent", "failed", "dropped"
+RECEIPT_DELIVERED, RECEIPT_SEEN, RECEIPT_FAILED = "delivered", "seen", "failed"
+RECEIPTS = (RECEIPT_DELIVERED, RECEIPT_SEEN, RECEIPT_FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +65,13 @@ class SqlOutbox:
         ref: str | None = None,
         expires_at: datetime | None = None,
     ) -> int | None:
-        """Queue a notice to the person's newest reachable account; None if they have none."""
+        """Queue a notice to the reachable account the person used last; None if there is none."""
         account = (
             await self._s.execute(
                 select(IdentityRow.platform, IdentityRow.external_id, IdentityRow.chat_id)
                 .where(IdentityRow.user_id == user_id, IdentityRow.unreachable_at.is_(None))
-                .order_by(IdentityRow.id.desc())
+                # The account the person used last; the newest one if none has written yet.
+                .order_by(IdentityRow.last_incoming_at.desc().nulls_last(), IdentityRow.id.desc())
                 .limit(1)
             )
         ).one_or_none()
@@ -219,6 +222,20 @@ class SqlOutbox:
             ],
         )
 
+    async def receipt(self, platform: str, message_id: str, event: str, now: datetime) -> int:
+        """Note a platform's receipt (delivered, seen, failed) on the row sent as `message_id`.
+
+        A late `delivered` does not overwrite `seen`; how many rows matched is returned (none for
+        a direct reply, which is not in the outbox).
+        """
+        stmt = update(_outbox).where(
+            _outbox.c.platform == platform, _outbox.c.message_id == message_id
+        )
+        if event == RECEIPT_DELIVERED:
+            stmt = stmt.where(or_(_outbox.c.receipt.is_(None), _outbox.c.receipt != RECEIPT_SEEN))
+        result = await self._s.execute(stmt.values(receipt=event, receipt_at=now))
+        return int(getattr(result, "rowcount", 0))
+
     async def locales(self, user_ids: Sequence[int]) -> dict[int, tuple[str, bool]]:
         """Each person's language and reminder setting, as they are now."""
         if not user_ids:
@@ -229,6 +246,19 @@ class SqlOutbox:
             )
         )
         return {r.id: (r.locale, r.reminders_on) for r in rows}
+
+    async def last_incoming(
+        self, platform: str, external_ids: Sequence[str]
+    ) -> dict[str, datetime | None]:
+        """When each of these accounts last wrote (None: never, or not recorded)."""
+        if not external_ids:
+            return {}
+        rows = await self._s.execute(
+            select(IdentityRow.external_id, IdentityRow.last_incoming_at).where(
+                IdentityRow.platform == platform, IdentityRow.external_id.in_(set(external_ids))
+            )
+        )
+        return {r.external_id: r.last_incoming_at for r in rows}
 
     async def counts(self) -> dict[str, int]:
         """How many rows are in each status."""

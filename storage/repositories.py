@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from handlers.model import (
     Role,
     User,
 )
+from handlers.notices import about
 from handlers.ports import Conflict
 from storage.models import (
     AppointmentRow,
@@ -33,6 +34,8 @@ from storage.models import (
     ConsentRow,
     ConversationStateRow,
     IdentityRow,
+    KeyboardRow,
+    LinkCodeRow,
     OutboxRow,
     ProcessedUpdateRow,
     ReminderRow,
@@ -43,6 +46,7 @@ from storage.models import (
 )
 
 DATA_CONSENT = "data"
+ZERO = timedelta(0)
 
 # The statements every update runs are built once and use Core tables, not ORM entities:
 # loading plain rows costs a fraction of building mapped objects.
@@ -144,6 +148,60 @@ class SqlUsers:
             .values(unreachable_at=now)
         )
 
+    async def touch(
+        self, platform: str, external_id: str, now: datetime, *, unless_within: timedelta = ZERO
+    ) -> None:
+        """The person just wrote from this account (Viber's free 24-hour window starts anew).
+
+        With `unless_within`, a time that recent is left as it is: the conversation marks
+        the account last used on every update, and most of them need no write.
+        """
+        stmt = update(IdentityRow).where(
+            IdentityRow.platform == platform, IdentityRow.external_id == external_id
+        )
+        if unless_within:
+            stmt = stmt.where(
+                or_(
+                    IdentityRow.last_incoming_at.is_(None),
+                    IdentityRow.last_incoming_at < now - unless_within,
+                )
+            )
+        await self._s.execute(stmt.values(last_incoming_at=now))
+
+    async def new_link_code(self, user_id: int, code: str, now: datetime, ttl: timedelta) -> None:
+        """A one-time code (replacing any earlier one) to link another account to the person."""
+        await self._s.execute(delete(LinkCodeRow).where(LinkCodeRow.user_id == user_id))
+        self._s.add(LinkCodeRow(code=code, user_id=user_id, created_at=now, expires_at=now + ttl))
+        await self._s.flush()
+
+    async def link(
+        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime
+    ) -> str:
+        """Add this account to the person whose code it is.
+
+        `linked`, `already` (it is theirs), `taken` (it belongs to someone else, whose data
+        would have to go first) or `unknown` (no such code, or expired). A code works once.
+        """
+        found = await self._s.get(LinkCodeRow, code)
+        if found is None or found.expires_at <= now:
+            return "unknown"
+        owner = await self._s.scalar(
+            select(IdentityRow.user_id).where(
+                IdentityRow.platform == platform, IdentityRow.external_id == external_id
+            )
+        )
+        if owner is not None:
+            return "already" if owner == found.user_id else "taken"
+        self._s.add(
+            IdentityRow(
+                user_id=found.user_id, platform=platform, external_id=external_id,
+                chat_id=chat_id, created_at=now, last_incoming_at=now,
+            )
+        )  # fmt: skip
+        await self._s.delete(found)
+        await self._s.flush()
+        return "linked"
+
     async def get(self, user_id: int) -> User | None:
         """A person by our own id."""
         row = await self._s.get(UserRow, user_id)
@@ -219,7 +277,19 @@ class SqlUsers:
         await self._s.execute(
             update(VolunteerRow).where(VolunteerRow.decided_by == user_id).values(decided_by=None)
         )
+        # Notices to staff that name the person (a volunteer's first name, a reason typed).
+        await self._s.execute(delete(OutboxRow).where(OutboxRow.ref == about(user_id)))
+        accounts = select(IdentityRow.platform, IdentityRow.external_id).where(
+            IdentityRow.user_id == user_id
+        )
+        for platform, external_id in (await self._s.execute(accounts)).all():
+            await self._s.execute(
+                delete(KeyboardRow).where(
+                    KeyboardRow.platform == platform, KeyboardRow.external_id == external_id
+                )
+            )
         for table in (
+            LinkCodeRow,
             ShiftSignupRow,
             VolunteerRow,
             CallbackRow,

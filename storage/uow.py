@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.ports import Conflict
 from storage.broadcasts import SqlBroadcasts
 from storage.callbacks import SqlCallbacks
+from storage.files import SqlFiles
+from storage.keyboards import SqlKeyboards
 from storage.legal import SqlLegal
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
@@ -34,6 +36,8 @@ class SqlUnitOfWork:
     volunteers: SqlVolunteers
     shifts: SqlShifts
     broadcasts: SqlBroadcasts
+    files: SqlFiles
+    keyboards: SqlKeyboards
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -53,6 +57,8 @@ class SqlUnitOfWork:
         self.volunteers = SqlVolunteers(self._session)
         self.shifts = SqlShifts(self._session)
         self.broadcasts = SqlBroadcasts(self._session)
+        self.files = SqlFiles(self._session)
+        self.keyboards = SqlKeyboards(self._session)
         return self
 
     async def __aexit__(

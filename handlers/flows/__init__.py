@@ -9,6 +9,7 @@ from handlers.flows import (
     coordinate,
     coordinate_volunteers,
     legal,
+    link,
     menu,
     reminders,
     settings,
@@ -34,4 +35,5 @@ ALL: tuple[Flow, ...] = (
     volunteer.flow,
     coordinate_volunteers.flow,
     announce.flow,
+    link.flow,
 )

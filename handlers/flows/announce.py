@@ -27,6 +27,7 @@ from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
 from handlers.locales import LANGUAGE_NAMES
 from handlers.messages import Button, Kind, Outgoing
 from handlers.model import (
+    SESSION_ONLY,
     Broadcast,
     BroadcastStatus,
     ResidentStatus,
@@ -91,6 +92,16 @@ COUNTS = T(
     "Above: the announcement as people reading {language} get it.\n\n"
     "Recipients: {total} ({platforms})\nAudience:\n{audience}",
 )
+VIBER_PAID = T(
+    "bc.viber_paid",
+    "Viber: {paid} of them are outside the free 24-hour window; those messages are paid "
+    "(about {cost} {currency}).",
+)
+VIBER_SKIPPED = T(
+    "bc.viber_skipped",
+    "Viber: {paid} of them are outside the free 24-hour window and will not get it "
+    "(paid Viber messages are switched off).",
+)
 NOBODY = T("bc.nobody", "Nobody is in this audience right now. Please change the audience.")
 SENDING = T("bc.sending", "Sending to {count} people. You will get a report when it is done.")
 ALREADY = T("bc.already", "This announcement was already sent or cancelled by someone else.")
@@ -116,6 +127,11 @@ REPORT_PAGE = T(
     "Audience:\n{audience}\nRecipients: {recipients}\n\nDelivered: {delivered}\n"
     "Not delivered (blocked the bot or left): {blocked}\nFailed: {failed}\n"
     "Stopped before sending: {stopped}\nStill queued: {queued}\n\n{message}",
+)
+OUTSIDE_WINDOW = T(
+    "bc.outside_window",
+    "Not sent on Viber (outside the free 24-hour window; paid messages are switched off): "
+    "{outside_window}",
 )
 MINE = T("bc.mine", "Your announcements, newest first:\n\n{lines}")
 EVERYONE_S = T(
@@ -535,6 +551,8 @@ async def preview(ctx: Context, broadcast_id: str) -> Reply:
         COUNTS, rows, total=total, platforms=platforms,
         language=LANGUAGE_NAMES[b.default_locale], audience=await _audience(ctx, target),
     )  # fmt: skip
+    if counts.get("viber") and (note := await _viber_note(ctx, target)):
+        counted = replace(counted, text=f"{counted.text}\n\n{note}")
     return [shown, counted]
 
 
@@ -617,6 +635,9 @@ async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoi
     if b.started_at is None:
         return ctx.reply(PLAN, rows, replace=replace, **common)
     common.update(await ctx.uow.broadcasts.report(i))
+    if outside := common.get("outside_window"):  # only with paid Viber messages switched off
+        line = ctx.t(OUTSIDE_WINDOW, outside_window=outside)
+        common["message"] = f"{line}\n\n{common['message']}"
     return ctx.reply(
         REPORT_PAGE, rows, replace=replace, sender=b.sent_by or "–", recipients=b.recipients,
         **common,
@@ -699,6 +720,18 @@ async def _attachment(ctx: Context, b: Broadcast) -> str:
         return ctx._(N_("a photo"))
     centre = await ctx.uow.centres.get(b.pin_centre) if b.pin_centre else None
     return ctx.t(PIN, centre=ctx.centre_name(centre)) if centre else ctx._(N_("none"))
+
+
+async def _viber_note(ctx: Context, target: Target) -> str | None:
+    """How many Viber recipients are outside the free window, and what that costs or means."""
+    paid = await ctx.uow.broadcasts.paid(target, ctx.clock.now())
+    if not paid:
+        return None
+    policy = ctx.policy
+    if policy.viber_paid_messages == SESSION_ONLY:
+        return ctx.t(VIBER_SKIPPED, paid=paid)
+    cost = f"{paid * policy.viber_message_price:.2f}"
+    return ctx.t(VIBER_PAID, paid=paid, cost=cost, currency=policy.viber_price_currency)
 
 
 async def _audience(ctx: Context, target: Target, *, sep: str = "\n") -> str:

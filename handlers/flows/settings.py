@@ -96,6 +96,7 @@ def settings_menu(
             ctx.button(N_("My centre"), "set:centre", icon="📍"),
         ],
         [reminders],
+        [ctx.button(N_("Link Telegram and Viber"), "link:code", icon="🔗")],
         [ctx.button(N_("Show my data"), "set:data", icon="👁")],
         [ctx.button(N_("Delete my data"), "set:del", icon="🗑")],
         menu_button(ctx),

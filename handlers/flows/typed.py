@@ -56,8 +56,13 @@ def _parse_day(now: date, text: str) -> date | None:
 
 
 def typed_time(text: str) -> time | None:
-    """`16:00`, `16.00` or `9:30`; None if it is not a time."""
+    """`16:00`, `16.00` or `9:30`; None if it is not a time.
+
+    A time with a UTC offset (`16:00+01:00`, `16:00Z`) is refused: times are wall-clock times
+    where the centres are, and an aware time cannot be compared with a plain one.
+    """
     try:
-        return time.fromisoformat(text.replace(".", ":").zfill(5))
+        found = time.fromisoformat(text.replace(".", ":").zfill(5))
     except ValueError:
         return None
+    return found if found.tzinfo is None else None

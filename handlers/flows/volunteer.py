@@ -342,7 +342,9 @@ async def _send_request(ctx: Context, phone: str | None) -> Reply:
         volunteer=volunteer_name,
         centre=name(centre.name),
     )
-    await rules.tell_coordinators(ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT)
+    await rules.tell_coordinators(
+        ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=user.id
+    )
     ctx.clear_state()
     return main_menu(ctx, PENDING, centre=ctx.centre_name(centre))
 
@@ -594,7 +596,9 @@ async def typed_reason(ctx: Context) -> Reply:
         reason=reason,
         **rules.shift_params(shift, centre),
     )
-    await rules.tell_coordinators(ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT)
+    await rules.tell_coordinators(
+        ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=signup.user_id
+    )
     ctx.clear_state()
     return main_menu(ctx, CANCELLED)
 

@@ -53,6 +53,11 @@ def scoped(user: User, target: Target) -> Target | None:
     return replace(target, centres=centres, legal_centre=legal)
 
 
+def still_reachable(written: Target, allowed: Target) -> bool:
+    """False if scoping took away centres the announcement was written for (the sender moved)."""
+    return set(written.centres) <= set(allowed.centres)
+
+
 async def release_due(uow: UnitOfWork, now: datetime) -> int:
     """Start every scheduled announcement whose time has come; how many messages queued."""
     queued = 0
@@ -62,6 +67,8 @@ async def release_due(uow: UnitOfWork, now: datetime) -> int:
         # Checked again at the time of sending: the sender may have lost the role or moved.
         allowed = broadcast is not None and sender is not None and may_broadcast(sender)
         target = scoped(sender, broadcast.target) if allowed and sender and broadcast else None
+        if broadcast and target and not still_reachable(broadcast.target, target):
+            target = None  # written for centres the sender no longer has: never their new one
         if broadcast is None or target is None:
             await uow.broadcasts.stop(broadcast_id, now)
             continue

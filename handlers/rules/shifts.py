@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.model import Centre, Policy, Shift, ShiftSignup, Task
-from handlers.notices import PRIORITY_BULK, PRIORITY_DIRECT, Notice, NoticeButton, name, when, word
+from handlers.notices import (
+    PRIORITY_BULK,
+    PRIORITY_DIRECT,
+    Notice,
+    NoticeButton,
+    about,
+    name,
+    when,
+    word,
+)
 from handlers.ports import UnitOfWork
 from handlers.texts import N_, T
 
@@ -98,12 +107,24 @@ def shift_params(shift: Shift, centre: Centre) -> dict[str, Any]:
 
 # -- use cases -----------------------------------------------------------------------------------
 async def tell_coordinators(
-    uow: UnitOfWork, centre_id: int, notice: Notice, now: datetime, *, priority: int
+    uow: UnitOfWork,
+    centre_id: int,
+    notice: Notice,
+    now: datetime,
+    *,
+    priority: int,
+    volunteer: int | None = None,
 ) -> int:
-    """Queue a notice to each coordinator of the centre (else to the admins); how many."""
+    """Queue a notice to each coordinator of the centre (else to the admins); how many.
+
+    A notice naming a volunteer carries their reference, so it goes with their data.
+    """
     people = await uow.volunteers.coordinators_at(centre_id)
+    ref = about(volunteer) if volunteer is not None else None
     for user_id in people:
-        await uow.outbox.enqueue(user_id, notice, not_before=now, now=now, priority=priority)
+        await uow.outbox.enqueue(
+            user_id, notice, not_before=now, now=now, priority=priority, ref=ref
+        )
     return len(people)
 
 
@@ -124,7 +145,9 @@ async def say_no(
     notice = Notice.of(
         ALERT_NO, volunteer=await volunteer_name(uow, signup.user_id), **shift_params(shift, centre)
     )
-    await tell_coordinators(uow, centre.id, notice, now, priority=PRIORITY_DIRECT)
+    await tell_coordinators(
+        uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=signup.user_id
+    )
     return True
 
 
@@ -165,7 +188,9 @@ async def release_due(uow: UnitOfWork, policy: Policy, now: datetime, *, limit: 
             **shift_params(shift, centre),
         )
         # Bulk priority: a silence noticed at night waits for the morning (quiet hours).
-        await tell_coordinators(uow, centre.id, notice, now, priority=PRIORITY_BULK)
+        await tell_coordinators(
+            uow, centre.id, notice, now, priority=PRIORITY_BULK, volunteer=signup.user_id
+        )
     for signup, shift in await uow.shifts.open_check_ins(now - OVERTIME, limit):
         handled += 1
         await uow.shifts.check_out(signup.id, shift.ends_at, auto=True)

@@ -1,11 +1,13 @@
-"""Telegram wiring: the dispatcher bridge to the core, command menus, polling and webhook."""
+"""Telegram wiring: the dispatcher bridge to the core, command menus, polling and webhook.
+
+`run` (bot/transports/run.py) puts this beside Viber on one HTTP server and one worker.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -30,12 +32,10 @@ from aiogram.methods import (
 from aiogram.types import BotCommand, BotCommandScopeDefault, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Limiter, Platform
-from bot.scheduler import background, make_worker
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
 from bot.transports.telegram.ordering import KeyedLocks
 from bot.transports.telegram.outbox import TelegramOutboxSender
@@ -141,98 +141,71 @@ async def set_commands(bot: Bot, app: App) -> None:
         )
 
 
-async def healthz(app: App) -> web.Response:
-    """200 while the database answers, 503 otherwise."""
-    try:
-        async with app.engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=5)
-    except Exception:
-        return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ok"})
+class TelegramTransport:
+    """Telegram's part of `run`: the bot, its dispatcher, its webhook route or polling loop."""
 
+    name = PLATFORM
 
-def web_app(app: App) -> web.Application:
-    """The HTTP side: /healthz always; the webhook route is added in webhook mode."""
-    http = web.Application()
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        self.app = app
+        self.bot = make_bot(settings)
+        self.webhook = bool(settings.telegram_webhook_url)
+        self.dp = make_dispatcher(Bridge(app, self.bot, dedupe=self.webhook))
+        limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
+        self.platform = Platform(TelegramOutboxSender(self.bot), limits)
 
-    async def health(_request: web.Request) -> web.Response:
-        return await healthz(app)
+    @property
+    def polls(self) -> bool:
+        """True without a webhook: `poll` then serves until SIGINT/SIGTERM."""
+        return not self.webhook
 
-    http.router.add_get("/healthz", health)
-    return http
+    async def prepare(self) -> None:
+        """Before anything is served: the command menus."""
+        await _with_retries(lambda: set_commands(self.bot, self.app))
 
+    def routes(self, http: web.Application) -> None:
+        """In webhook mode, /telegram/webhook on the shared server."""
+        if not self.webhook:
+            return
+        # Handled before answering: if we crash, Telegram redelivers, and the update log dedupes.
+        SimpleRequestHandler(
+            dispatcher=self.dp,
+            bot=self.bot,
+            secret_token=self.app.settings.telegram_webhook_secret,
+            handle_in_background=False,
+        ).register(http, path=WEBHOOK_PATH)
+        setup_application(http, self.dp, bot=self.bot)
 
-async def _serve(http: web.Application, settings: Settings) -> web.AppRunner:
-    runner = web.AppRunner(http, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    log.info("http listening", extra={"host": settings.http_host, "port": settings.http_port})
-    return runner
+    async def start(self) -> None:
+        """Once the server listens: register the webhook, or remove one before polling."""
+        settings = self.app.settings
+        if self.webhook:
+            await _with_retries(
+                lambda: self.bot.set_webhook(
+                    url=str(settings.telegram_webhook_url),
+                    secret_token=settings.telegram_webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                    max_connections=settings.telegram_concurrency,
+                )
+            )
+        else:
+            await _with_retries(lambda: self.bot.delete_webhook(drop_pending_updates=False))
 
-
-async def run_telegram(app: App) -> None:
-    """Serve Telegram until SIGINT/SIGTERM: webhook if TELEGRAM_WEBHOOK_URL is set, else polling."""
-    settings = app.settings
-    bot = make_bot(settings)
-    dp = make_dispatcher(Bridge(app, bot, dedupe=bool(settings.telegram_webhook_url)))
-    http = web_app(app)
-    limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
-    worker = make_worker(app, {PLATFORM: Platform(TelegramOutboxSender(bot), limits)})
-    try:
-        await _with_retries(lambda: set_commands(bot, app))
-        async with background(app, worker):
-            if settings.telegram_webhook_url:
-                await _run_webhook(app, bot, dp, http)
-            else:
-                await _run_polling(app, bot, dp, http)
-    finally:
-        await bot.session.close()
-
-
-async def _run_polling(app: App, bot: Bot, dp: Dispatcher, http: web.Application) -> None:
-    settings = app.settings
-    runner = await _serve(http, settings)
-    try:
-        await _with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
-        await dp.start_polling(
-            bot,
+    async def poll(self) -> None:
+        """Long polling until SIGINT/SIGTERM."""
+        await self.dp.start_polling(
+            self.bot,
             handle_as_tasks=True,
             # Bounded: a burst of queued updates waits in Telegram, not in our memory.
-            tasks_concurrency_limit=settings.telegram_concurrency,
+            tasks_concurrency_limit=self.app.settings.telegram_concurrency,
             allowed_updates=ALLOWED_UPDATES,
             close_bot_session=False,
         )
-    finally:
-        await runner.cleanup()
 
-
-async def _run_webhook(app: App, bot: Bot, dp: Dispatcher, http: web.Application) -> None:
-    settings = app.settings
-    # Handled before answering: if we crash, Telegram redelivers, and the update log dedupes.
-    SimpleRequestHandler(
-        dispatcher=dp,
-        bot=bot,
-        secret_token=settings.telegram_webhook_secret,
-        handle_in_background=False,
-    ).register(http, path=WEBHOOK_PATH)
-    setup_application(http, dp, bot=bot)
-    runner = await _serve(http, settings)
-    try:
-        await _with_retries(
-            lambda: bot.set_webhook(
-                url=str(settings.telegram_webhook_url),
-                secret_token=settings.telegram_webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                max_connections=settings.telegram_concurrency,
-            )
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    async def close(self) -> None:
+        """Release the Bot API session."""
+        await self.bot.session.close()
 
 
 async def _with_retries(call: Callable[[], Awaitable[Any]], attempts: int = 5) -> None:

@@ -1,0 +1,253 @@
+"""POST /viber/webhook: Viber's callbacks, signature checked, turned into the core's Incoming.
+
+- Every request's `X-Viber-Content-Signature` must be the hex HMAC-SHA256 of the raw body keyed
+  with the auth token (compared in constant time): otherwise 403 and nothing is read.
+  A body that is not a JSON object, or lacks the fields its event needs: 400.
+- `conversation_started` (the person opened the chat; not subscribed yet, so nothing can be
+  sent to them): the answer to `/start` (with the deep link from `context`) goes back as the
+  one message Viber allows in the response body.
+- `message`: text (a text that is one of our button payloads is a button press: Viber's reply
+  buttons send their ActionBody as the person's message), location, contact. The
+  `message_token` is the update id, so a callback Viber retries is handled once. One person's
+  messages are handled and answered in order.
+- `unsubscribed`: the account is unreachable and its queued outbox rows are dropped;
+  `subscribed` stores nothing (the person has not agreed to our notice yet).
+- `delivered` / `seen` / `failed`: recorded on the outbox row sent with that message token.
+
+Each message is handled before the 200 goes back: if we crash, Viber calls again and the
+processed-updates table skips what was done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.bootstrap import App
+from bot.delivery import Verdict
+from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.viber.client import ViberClient, ViberError, ViberUnavailable
+from bot.transports.viber.files import FileLinks
+from bot.transports.viber.outbox import status_of
+from bot.transports.viber.render import keyboard_page, pages, render, render_keyboard
+from handlers.messages import Incoming, Kind, Location, Outgoing
+
+log = logging.getLogger("reintegrate.viber")
+
+PLATFORM = "viber"
+WEBHOOK_PATH = "/viber/webhook"
+SENDER = {"name": "RE!NTEGRATE"}
+EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
+# Our button payloads are `<flow>:<action>[:<args>]` (handlers/router.py): a text like that is
+# a press. Someone typing one by hand gets what the button gives, checked like any press.
+BUTTON = re.compile(r"^[a-z]+:[a-z]+(:\S*)?$")
+DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class BadRequest(Exception):
+    """The callback lacks something its event needs."""
+
+
+class ViberWebhook:
+    """The aiohttp handler of Viber's callbacks."""
+
+    def __init__(self, app: App, client: ViberClient, files: FileLinks, auth_token: str) -> None:
+        self.app = app
+        self.client = client
+        self.files = files
+        self._key = auth_token.encode()
+        self.locks = KeyedLocks()
+
+    def register(self, http: web.Application) -> None:
+        """Add the webhook route to the shared HTTP server."""
+        http.router.add_post(WEBHOOK_PATH, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """One callback: 403 unsigned, 400 malformed, else 200 (with a body for the welcome)."""
+        raw = await request.read()
+        signature = request.headers.get("X-Viber-Content-Signature", "")
+        expected = hmac.new(self._key, raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            return web.Response(status=403)
+        try:
+            try:
+                body = json.loads(raw)
+            except ValueError:  # not JSON, or not UTF-8
+                raise BadRequest("not JSON") from None
+            if not isinstance(body, dict):
+                raise BadRequest("not an object")
+            event = _text(body, "event")
+            match event:
+                case "message":
+                    await self._message(body)
+                case "conversation_started":
+                    welcome = await self._welcome(body)
+                    return web.json_response(welcome) if welcome else web.Response()
+                case "unsubscribed":
+                    await self._unsubscribed(_text(body, "user_id"))
+                case "delivered" | "seen" | "failed":
+                    _text(body, "user_id")
+                    await self._receipt(event, _token(body))
+                case "subscribed":
+                    _text(_object(body, "user"), "id")
+                case _:  # webhook (Viber checking the address), and events we did not ask for
+                    pass
+        except BadRequest as exc:  # raised before anything is processed
+            log.info("viber callback refused", extra={"error": str(exc)[:100]})
+            return web.Response(status=400)
+        return web.Response()
+
+    # -- events ------------------------------------------------------------------------------
+    async def _welcome(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        user = _object(body, "user")
+        user_id = _text(user, "id")
+        context = body.get("context")
+        deep_link = isinstance(context, str) and DEEP_LINK.match(context)
+        start = f"/start {context}" if deep_link else "/start"
+        language = user.get("language")
+        incoming = Incoming.message(
+            PLATFORM, user_id, start, lang_hint=language if isinstance(language, str) else None
+        )
+        async with self.locks.hold(user_id):
+            replies = await self.app.conversation.handle(incoming)
+        if not replies:
+            return None
+        messages = await self._render(replies[0])
+        if len(replies) > 1 or len(messages) > 1:
+            log.warning("viber welcome cut to one message", extra={"replies": len(replies)})
+        return {"sender": SENDER, **messages[0]} if messages else None
+
+    async def _message(self, body: dict[str, Any]) -> None:
+        sender = _object(body, "sender")
+        user_id = _text(sender, "id")
+        message = _object(body, "message")
+        kind = _text(message, "type")
+        token = _token(body)
+        language = sender.get("language")
+        hint = language if isinstance(language, str) else None
+        page = keyboard_page(message.get("text", "")) if kind == "text" else None
+        if page is not None and await self._page(user_id, page):
+            return
+        incoming = _incoming(user_id, kind, message, token, hint)
+        async with self.locks.hold(user_id):
+            replies = await self.app.conversation.handle(incoming)
+            async with self.app.uow() as uow:
+                await uow.users.touch(PLATFORM, user_id, _sent_at(body, self.app.clock.now()))
+                await uow.commit()
+            await self._send(user_id, replies)
+
+    async def _unsubscribed(self, user_id: str) -> None:
+        async with self.app.uow() as uow:
+            now = self.app.clock.now()
+            await uow.users.mark_unreachable(PLATFORM, user_id, now)
+            await uow.outbox.drop_for_account(PLATFORM, user_id, now)
+            await uow.commit()
+
+    async def _receipt(self, event: str, token: str) -> None:
+        async with self.app.uow() as uow:
+            await uow.outbox.receipt(PLATFORM, token, event, self.app.clock.now())
+            await uow.commit()
+
+    # -- answering ---------------------------------------------------------------------------
+    async def _render(self, out: Outgoing) -> list[dict[str, Any]]:
+        if out.document is not None:
+            await self.files.store(out.document)
+        return render(out, self.files.url)
+
+    async def _page(self, user_id: str, page: int) -> bool:
+        """Show another page of the long keyboard last sent; False if none is kept."""
+        async with self.app.uow() as uow:
+            kept = await uow.keyboards.last(PLATFORM, user_id)
+        if kept is None:
+            return False
+        text, keyboard = kept
+        message: dict[str, Any] = {"type": "text", "text": text}
+        shown = render_keyboard(keyboard, page)
+        if shown is not None:
+            message["keyboard"] = shown
+        try:
+            await self.client.send_message(user_id, message)
+        except (ViberError, ViberUnavailable) as exc:
+            log.warning("viber keyboard page not sent", extra={"error": type(exc).__name__})
+        return True
+
+    async def _send(self, user_id: str, replies: list[Outgoing]) -> None:
+        """Send the replies in order; stop at the first failure (the rest would be out of order)."""
+        for out in replies:
+            if out.keyboard and pages(out.keyboard) > 1:
+                async with self.app.uow() as uow:
+                    await uow.keyboards.keep(
+                        PLATFORM, user_id, out.text, out.keyboard, self.app.clock.now()
+                    )
+                    await uow.commit()
+            for message in await self._render(out):
+                try:
+                    await self.client.send_message(user_id, message)
+                except ViberError as exc:
+                    if status_of(exc.status).verdict is Verdict.GONE:
+                        await self._unsubscribed(user_id)
+                    log.warning("viber reply refused", extra={"status": exc.status})
+                    return
+                except ViberUnavailable as exc:
+                    log.warning("viber reply failed", extra={"error": str(exc)[:100]})
+                    return
+
+
+def _incoming(
+    user_id: str, kind: str, message: dict[str, Any], token: str, hint: str | None
+) -> Incoming:
+    if kind == "location":
+        loc = _object(message, "location")
+        try:
+            point = Location(float(loc["lat"]), float(loc["lon"]))
+        except (KeyError, TypeError, ValueError):
+            raise BadRequest("location without lat/lon") from None
+        return Incoming(PLATFORM, user_id, user_id, Kind.LOCATION, "", "", hint, point, token)
+    if kind == "contact":
+        phone = _text(_object(message, "contact"), "phone_number")
+        return Incoming(PLATFORM, user_id, user_id, Kind.CONTACT, phone, "", hint, None, token)
+    # Pictures, stickers, files arrive as empty text: the core answers "use the buttons".
+    text = message.get("text") if kind == "text" else ""
+    text = text if isinstance(text, str) else ""
+    if BUTTON.match(text):
+        return Incoming.button(PLATFORM, user_id, text, lang_hint=hint, update_id=token)
+    return Incoming.message(PLATFORM, user_id, text, lang_hint=hint, update_id=token)
+
+
+def _sent_at(body: dict[str, Any], now: datetime) -> datetime:
+    """When the person wrote (a retried callback arrives later), never after now."""
+    stamp = body.get("timestamp")
+    if isinstance(stamp, int | float) and stamp > 0:
+        try:
+            return min(now, datetime.fromtimestamp(stamp / 1000, UTC))
+        except (OverflowError, OSError, ValueError):
+            pass
+    return now
+
+
+def _object(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = body.get(name)
+    if not isinstance(value, dict):
+        raise BadRequest(f"{name} missing")
+    return value
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise BadRequest(f"{name} missing")
+    return value
+
+
+def _token(body: dict[str, Any]) -> str:
+    value = body.get("message_token")
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value):
+        raise BadRequest("message_token missing")
+    return str(value)[:64]

@@ -1,0 +1,58 @@
+"""The one HTTP server of `run`: /healthz, and whatever webhooks the messengers add to it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.bootstrap import App
+from bot.config import Settings
+
+log = logging.getLogger("reintegrate.http")
+
+
+async def healthz(app: App) -> web.Response:
+    """200 while the database answers, 503 otherwise."""
+    try:
+        async with app.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=5)
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def web_app(app: App) -> web.Application:
+    """The HTTP side: /healthz always; each messenger adds its webhook route."""
+    http = web.Application()
+
+    async def health(_request: web.Request) -> web.Response:
+        return await healthz(app)
+
+    http.router.add_get("/healthz", health)
+    return http
+
+
+async def serve(http: web.Application, settings: Settings) -> web.AppRunner:
+    """Start listening on HTTP_HOST:HTTP_PORT; the caller cleans the runner up."""
+    runner = web.AppRunner(http, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    log.info("http listening", extra={"host": settings.http_host, "port": settings.http_port})
+    return runner
+
+
+async def until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,408 @@
+"""The Viber transport in-process: signed callbacks over real HTTP to our aiohttp app, replies to a
+fake Viber API, the delivery worker with the Viber outbox sender, and the file URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import itertools
+import json
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import icalendar
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.delivery import Verdict
+from bot.scheduler import make_worker, release_reminders
+from bot.transports.viber.app import ViberTransport, public_origin
+from bot.transports.viber.files import FileLinks
+from bot.transports.web import web_app
+from handlers.flows.menu import MENU
+from handlers.messages import Button, Document, Outgoing
+from handlers.notices import Notice
+from storage.db import session_factory
+from storage.models import AppointmentRow, FileRow, IdentityRow, OutboxRow, ProcessedUpdateRow
+from tests.fakes.viber_api import TOKEN, FakeViber
+from tests.flows.test_workshops import programme
+
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+ANA = "AnaViberId0000000000001=="
+WEBHOOK_URL = "https://bot.example.org/viber/webhook"
+
+
+class Viber:
+    """Our HTTP server with the Viber routes, and what a test does to it as Viber would."""
+
+    def __init__(self, app: Any, fake: FakeViber, transport: ViberTransport, base: str) -> None:
+        self.app = app
+        self.fake = fake
+        self.transport = transport
+        self.base = base
+        self.http = aiohttp.ClientSession()
+        self.tokens = itertools.count(7_000_000_001)
+
+    async def post(self, body: Any, *, sign: bool | str = True) -> aiohttp.ClientResponse:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if sign is True:
+            headers["X-Viber-Content-Signature"] = hmac.new(
+                TOKEN.encode(), raw, hashlib.sha256
+            ).hexdigest()
+        elif sign:
+            headers["X-Viber-Content-Signature"] = sign
+        async with self.http.post(f"{self.base}/viber/webhook", data=raw, headers=headers) as r:
+            await r.read()
+            return r
+
+    def stamp(self) -> int:
+        return int(self.app.clock.now().timestamp() * 1000)
+
+    async def started(self, user: str, context: str | None = None) -> dict[str, Any]:
+        body = {
+            "event": "conversation_started", "timestamp": self.stamp(),
+            "message_token": next(self.tokens), "type": "open", "subscribed": False,
+            "user": {"id": user, "name": "Ana", "language": "en", "country": "RS",
+                     "api_version": 10},
+        }  # fmt: skip
+        if context is not None:
+            body["context"] = context
+        raw = json.dumps(body).encode()
+        sig = hmac.new(TOKEN.encode(), raw, hashlib.sha256).hexdigest()
+        async with self.http.post(
+            f"{self.base}/viber/webhook", data=raw, headers={"X-Viber-Content-Signature": sig}
+        ) as r:
+            assert r.status == 200
+            return dict(await r.json())
+
+    def message(
+        self, user: str, text: str | None = None, *, token: int | None = None, **message: Any
+    ) -> dict[str, Any]:
+        return {
+            "event": "message", "timestamp": self.stamp(), "chat_hostname": "SN-CHAT-01_",
+            "message_token": token if token is not None else next(self.tokens),
+            "sender": {"id": user, "name": "Ana", "language": "en", "country": "RS",
+                       "api_version": 10},
+            "message": message or {"type": "text", "text": text},
+            "silent": False,
+        }  # fmt: skip
+
+    async def say(self, user: str, text: str) -> list[dict[str, Any]]:
+        """Send text as `user`; the messages the bot sent back to them."""
+        before = len(self.fake.sent())
+        r = await self.post(self.message(user, text))
+        assert r.status == 200
+        return [m for m in self.fake.sent()[before:] if m["receiver"] == user]
+
+    async def press(self, user: str, label: str) -> list[dict[str, Any]]:
+        """Press the button with this label on the last keyboard Viber showed `user`."""
+        return await self.say(user, self.payload(user, label))
+
+    def payload(self, user: str, label: str, keyboard: dict[str, Any] | None = None) -> str:
+        if keyboard is None:
+            keyboard = next(
+                m["keyboard"] for m in reversed(self.fake.sent())
+                if m["receiver"] == user and "keyboard" in m
+            )  # fmt: skip
+        labels = []
+        for b in keyboard["Buttons"]:
+            text = html.unescape(b["Text"])
+            labels.append(text)
+            if text == label or text.split(" ", 1)[-1] == label:
+                return str(b["ActionBody"])
+        raise AssertionError(f"no {label!r} in {labels}")
+
+    def texts(self, user: str) -> list[str]:
+        return [m.get("text", "") for m in self.fake.sent() if m["receiver"] == user]
+
+
+@pytest.fixture
+async def viber(app):
+    async with FakeViber() as fake:
+        app.settings.viber_auth_token = TOKEN
+        app.settings.viber_api_base = fake.url
+        app.settings.viber_webhook_url = WEBHOOK_URL
+        transport = ViberTransport(app)
+        http = web_app(app)
+        transport.routes(http)
+        runner = web.AppRunner(http, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        vb = Viber(app, fake, transport, f"http://127.0.0.1:{port}")
+        try:
+            yield vb
+        finally:
+            await vb.http.close()
+            await transport.close()
+            await runner.cleanup()
+
+
+async def onboard(vb: Viber, user: str = ANA) -> None:
+    welcome = await vb.started(user, "centre-pirot")
+    assert "choose your language" in welcome["text"]
+    await vb.say(user, vb.payload(user, "English", welcome["keyboard"]))
+    await vb.press(user, "I agree")
+    sent = await vb.press(user, "I live here")
+    assert any("Your centre is Pirot" in m.get("text", "") for m in sent)
+
+
+async def stored(app, model, *where):
+    async with session_factory(app.engine)() as s:
+        return (await s.execute(select(model).where(*where))).scalars().all()
+
+
+async def test_unsigned_or_forged_callbacks_are_refused_and_change_nothing(app, viber):
+    start = viber.message(ANA, "/start")
+    for sign in (False, "0" * 64, "not hex at all", "é"):
+        assert (await viber.post(start, sign=sign)).status == 403
+    assert not viber.fake.sent(), "nothing was answered"
+    assert not await stored(app, ProcessedUpdateRow), "nothing was processed"
+    # A body signed for something else: the signature covers the raw bytes.
+    good = hmac.new(TOKEN.encode(), json.dumps(start).encode(), hashlib.sha256).hexdigest()
+    tampered = json.dumps({**start, "sender": {"id": "mallory"}}).encode()
+    assert (await viber.post(tampered, sign=good)).status == 403
+
+
+async def test_malformed_callbacks_are_400(viber):
+    bodies: list[Any] = [
+        b"{not json", b"[1, 2]", {"no": "event"},
+        {"event": "message", "message_token": 1, "message": {"type": "text", "text": "hi"}},
+        {"event": "message", "sender": {"id": ANA}, "message": {"type": "text", "text": "hi"}},
+        {"event": "message", "message_token": 1, "sender": {"id": ANA}},
+        {"event": "message", "message_token": 2, "sender": {"id": ANA},
+         "message": {"type": "location", "location": {"lat": "north"}}},
+        {"event": "conversation_started", "message_token": 3},
+        {"event": "unsubscribed"}, {"event": "delivered", "user_id": ANA},
+    ]  # fmt: skip
+    for body in bodies:
+        assert (await viber.post(body)).status == 400, body
+    webhook = {"event": "webhook", "timestamp": viber.stamp(), "message_token": 1}
+    assert (await viber.post(webhook)).status == 200
+    subscribed = {"event": "subscribed", "user": {"id": ANA, "name": "Ana"}, "message_token": 5}
+    assert (await viber.post(subscribed)).status == 200
+    assert not await stored(viber.app, IdentityRow), "subscribing stores nobody"
+    assert not viber.fake.sent()
+
+
+async def test_conversation_started_answers_with_the_welcome_in_the_body(viber):
+    welcome = await viber.started(ANA, "centre-pirot")
+    assert welcome["sender"] == {"name": "RE!NTEGRATE"}
+    assert welcome["type"] == "text" and "choose your language" in welcome["text"]
+    labels = [html.unescape(b["Text"]) for b in welcome["keyboard"]["Buttons"]]
+    assert labels[0] == "English" and "Deutsch" in labels, "the language picker"
+    assert all(b["ActionType"] == "reply" for b in welcome["keyboard"]["Buttons"])
+    assert "receiver" not in welcome
+    assert not viber.fake.sent(), "nothing is sent to someone not subscribed"
+    # The deep link travels in the buttons, so the centre is known after agreeing.
+    await viber.say(ANA, viber.payload(ANA, "English", welcome["keyboard"]))
+    await viber.press(ANA, "I agree")
+    sent = await viber.press(ANA, "I live here")
+    assert any("Your centre is Pirot" in m.get("text", "") for m in sent)
+    assert all(m["sender"]["name"] == "RE!NTEGRATE" for m in viber.fake.sent())
+    # A strange context is ignored rather than passed to the core as a deep link.
+    plain = await viber.started("Other0000000000000000001=", "x y; DROP")
+    assert "choose your language" in plain["text"]
+
+
+async def test_onboarding_then_typing_location_and_contact(app, viber):
+    await onboard(viber)
+    (ana,) = await stored(app, IdentityRow, IdentityRow.external_id == ANA)
+    assert ana.platform == "viber" and ana.chat_id == ANA
+    assert ana.last_incoming_at == app.clock.now(), "the free 24-hour window is tracked"
+    app.clock.advance(hours=3)
+    sent = await viber.say(ANA, "/menu")
+    assert sent and "keyboard" in sent[-1]
+    (ana,) = await stored(app, IdentityRow, IdentityRow.external_id == ANA)
+    assert ana.last_incoming_at == app.clock.now()
+    # A location and a contact reach the core as such (outside a step asking for them the
+    # core says what to do; the point is that they are understood and answered).
+    loc = viber.message(ANA, type="location", location={"lat": 43.15, "lon": 22.58})
+    assert (await viber.post(loc)).status == 200
+    contact = viber.message(
+        ANA, type="contact", contact={"name": "Ana", "phone_number": "+381601234567"}
+    )
+    assert (await viber.post(contact)).status == 200
+    sticker = viber.message(ANA, type="sticker", sticker_id=40133)
+    assert (await viber.post(sticker)).status == 200
+    assert len(viber.fake.sent()) > len(sent) + 2
+
+
+async def test_a_repeated_message_token_is_handled_once(viber):
+    await onboard(viber)
+    menu = viber.message(ANA, "/menu", token=9_000_000_001)
+    before = len(viber.fake.sent())
+    for _ in range(3):  # Viber retrying the callback
+        assert (await viber.post(menu)).status == 200
+    answered = viber.fake.sent()[before:]
+    assert len(answered) == 1, "the retried callback was answered once"
+
+
+async def test_workshop_sign_up_end_to_end_with_the_calendar_file(app, viber):
+    await programme(app)
+    await onboard(viber)
+    await viber.say(ANA, "/menu")
+    for label in ("Workshops", "All kinds", "This week"):
+        await viber.press(ANA, label)
+    keyboard = viber.fake.sent()[-1]["keyboard"]
+    title = next(
+        html.unescape(b["Text"]) for b in keyboard["Buttons"] if "Computer basics" in b["Text"]
+    )
+    await viber.say(ANA, viber.payload(ANA, title))
+    assert "Free places: 5 of 5" in viber.texts(ANA)[-1]
+    sent = await viber.press(ANA, "Sign me up")
+    kinds = [m["type"] for m in sent]
+    assert "file" in kinds and "location" in kinds
+    file = next(m for m in sent if m["type"] == "file")
+    assert file["file_name"] == "workshop.ics" and file["size"] > 0
+    assert file["media"].startswith("https://bot.example.org/files/")
+    local = file["media"].replace("https://bot.example.org", viber.base)
+    async with viber.http.get(local) as r:
+        assert r.status == 200 and r.content_type == "text/calendar"
+        body = await r.read()
+    assert len(body) == file["size"]
+    event = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert "Pirot" in str(event["location"])
+
+
+async def test_legal_booking_end_to_end(app, viber):
+    await onboard(viber)
+    await viber.say(ANA, "/menu")
+    for label in ("Legal advice", "Documents and ID", "Tue 01.12.", "09:30"):
+        await viber.press(ANA, label)
+    assert "Documents and ID" in viber.texts(ANA)[-1]
+    sent = await viber.press(ANA, "Yes, book it")
+    assert any(m["type"] == "file" for m in sent)
+    (appointment,) = await stored(app, AppointmentRow)
+    assert appointment.topic == "docs"
+
+
+async def test_unsubscribed_then_a_reminder_falls_due_is_not_sent(app, viber):
+    await programme(app)
+    await onboard(viber)
+    async with app.uow() as uow:  # a message already queued for her, and reminders planned
+        ana = await uow.users.by_identity("viber", ANA)
+        now = app.clock.now()
+        await uow.outbox.enqueue(ana.id, Notice.of(MENU), not_before=now + timedelta(hours=1),
+                                 now=now)  # fmt: skip
+        await uow.commit()
+    await viber.say(ANA, "/menu")
+    for label in ("Workshops", "All kinds", "This week"):
+        await viber.press(ANA, label)
+    keyboard = viber.fake.sent()[-1]["keyboard"]
+    title = next(
+        html.unescape(b["Text"]) for b in keyboard["Buttons"] if "Computer basics" in b["Text"]
+    )
+    await viber.say(ANA, viber.payload(ANA, title))
+    await viber.press(ANA, "Sign me up")
+    sent_before = len(viber.fake.sent())
+
+    assert (await viber.post({"event": "unsubscribed", "timestamp": viber.stamp(),
+                              "user_id": ANA, "message_token": 1})).status == 200  # fmt: skip
+    (identity,) = await stored(app, IdentityRow, IdentityRow.external_id == ANA)
+    assert identity.unreachable_at is not None
+    rows = await stored(app, OutboxRow)
+    assert rows and all(r.status == "dropped" for r in rows if r.platform == "viber")
+
+    worker = make_worker(app, {"viber": viber.transport.platform})
+    app.clock.advance(days=1, hours=6)  # both reminders are due now
+    await release_reminders(app)
+    await worker.drain()
+    assert len(viber.fake.sent()) == sent_before, "nothing went to her"
+    assert not [r for r in await stored(app, OutboxRow) if r.status == "sent"]
+
+
+async def test_delivered_seen_failed_are_recorded_on_the_outbox_row(app, viber):
+    await onboard(viber)
+    async with app.uow() as uow:
+        ana = await uow.users.by_identity("viber", ANA)
+        now = app.clock.now()
+        for _ in range(2):
+            await uow.outbox.enqueue(ana.id, Notice.of(MENU), not_before=now, now=now)
+        await uow.commit()
+    worker = make_worker(app, {"viber": viber.transport.platform})
+    await worker.drain()
+    first, second = await stored(app, OutboxRow)
+    assert first.status == second.status == "sent" and first.message_id != second.message_id
+
+    async def receipt(event: str, token: str, **extra: Any) -> None:
+        body = {"event": event, "timestamp": viber.stamp(), "message_token": int(token),
+                "user_id": ANA, **extra}  # fmt: skip
+        assert (await viber.post(body)).status == 200
+
+    await receipt("delivered", first.message_id)
+    app.clock.advance(minutes=5)
+    await receipt("seen", first.message_id)
+    await receipt("delivered", first.message_id)  # late: does not undo "seen"
+    await receipt("failed", second.message_id, desc="failed delivery")
+    await receipt("seen", "123456789")  # a direct reply, not in the outbox: nothing to note
+    first, second = await stored(app, OutboxRow)
+    assert (first.receipt, first.receipt_at) == ("seen", app.clock.now())
+    assert second.receipt == "failed"
+
+
+async def test_the_outbox_sender_gives_verdicts_and_stores_files(app, viber):
+    await onboard(viber)
+    sender = viber.transport.platform.sender
+    doc = Document("workshop.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    result = await sender.send(ANA, Outgoing(ANA, "Your file", "x", document=doc))
+    assert result.verdict is Verdict.SENT
+    assert viber.fake.sent()[-2]["type"] == "file"
+    viber.fake.fail_for(ANA, 6)
+    assert (await sender.send(ANA, Outgoing(ANA, "hi", "x"))).verdict is Verdict.GONE
+
+
+async def test_file_urls_expire_and_cannot_be_forged(app, viber):
+    links: FileLinks = viber.transport.files
+    doc = Document("workshop.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    url = await links.store(doc)
+    assert links.url(doc) == url and public_origin(WEBHOOK_URL) == "https://bot.example.org"
+    path = url.removeprefix("https://bot.example.org")
+    file_id, expiry, signature = path.removeprefix("/files/").split(".")
+
+    async def status(p: str) -> int:
+        async with viber.http.get(viber.base + p) as r:
+            if r.status == 200:
+                assert await r.read() == doc.content
+                assert "workshop.ics" in r.headers["Content-Disposition"]
+            return r.status
+
+    assert await status(path) == 200
+    other = "0" * 32 if signature != "0" * 32 else "1" * 32
+    assert await status(f"/files/{file_id}.{expiry}.{other}") == 403, "forged signature"
+    later = int(expiry) + 86_400
+    assert await status(f"/files/{file_id}.{later}.{signature}") == 403, "stretched expiry"
+    assert await status(f"/files/{int(file_id) + 1}.{expiry}.{signature}") == 403
+    assert await status("/files/nonsense") == 404
+    # A validly signed token for a file that is not there.
+    assert await status("/files/" + links.token(int(file_id) + 99, app.clock.now() +
+                                                timedelta(hours=1))) == 404  # fmt: skip
+    app.clock.advance(hours=25)
+    assert await status(path) == 403, "expired"
+    # Storing another file forgets expired ones.
+    await links.store(Document("b.ics", b"x", "text/calendar"))
+    rows = await stored(app, FileRow)
+    assert [r.filename for r in rows] == ["b.ics"]
+
+
+async def test_a_keyboard_longer_than_a_viber_screen_is_paged_from_any_process(app, viber):
+    await onboard(viber)
+    rows = tuple((Button(f"Choice {i}", "menu:main"),) for i in range(40))
+    out = Outgoing(chat_id=ANA, text="Pick one", key="test.long", keyboard=rows)
+    await viber.transport.webhook._send(ANA, [out])
+    first = viber.fake.sent()[-1]["keyboard"]["Buttons"]
+    shown = [html.unescape(b["Text"]) for b in first]
+    assert "Choice 0" in shown and "Choice 39" not in shown
+    forward = next(b["ActionBody"] for b in first if b["ActionBody"].startswith("viber:page:"))
+    paged = await viber.say(ANA, forward)
+    assert [m["text"] for m in paged] == ["Pick one"]
+    second = [html.unescape(b["Text"]) for b in paged[0]["keyboard"]["Buttons"]]
+    assert "Choice 39" in second and "Choice 0" not in second
+    # A button from the second page reaches the core like any other.
+    back_to_menu = await viber.press(ANA, "Choice 39")
+    assert any(MENU.msgid.split(".")[0] in m.get("text", "") for m in back_to_menu)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 
 from handlers.context import Context
 from handlers.flows import ALL, common
@@ -18,9 +17,6 @@ from handlers.ports import Clock, Conflict, Translator, UnitOfWork, UnitOfWorkFa
 from handlers.router import Flow, Reply, Route, Router, Stale
 
 log = logging.getLogger("reintegrate.conversation")
-
-
-RECENT = timedelta(minutes=10)  # "used last" need not be more exact than this
 
 
 class Conversation:
@@ -97,7 +93,10 @@ class Conversation:
             # redelivered update is skipped, and one that failed half-way is handled again.
             if not await self._claim(uow, incoming):
                 return "duplicate", None, []
-            user = await uow.users.by_identity(incoming.platform, incoming.user_id)
+            # Writing now: this account becomes the one proactive messages go to.
+            user = await uow.users.by_identity(
+                incoming.platform, incoming.user_id, writes_at=self._clock.now()
+            )
             if user is not None:
                 known["locale"] = user.locale
             state = await uow.states.get(user.id) if user else ConversationState()
@@ -113,11 +112,6 @@ class Conversation:
                 policy=self._policy,
             )
             name, reply = await self._dispatch(ctx)
-            if user is not None and ctx.user is not None:
-                # Proactive messages go to the app the person used last.
-                await uow.users.touch(
-                    incoming.platform, incoming.user_id, self._clock.now(), unless_within=RECENT
-                )
             # A step that only repeats itself (a re-asked question) writes nothing.
             if ctx.user is not None and ctx.state_changed and ctx.state != state:
                 await uow.states.save(ctx.user.id, ctx.state, self._clock.now())

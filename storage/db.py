@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,3 +57,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def lock_row(session: AsyncSession, table: Any, row_id: int) -> None:
+    """Hold a row's lock until the transaction ends, so changes that depend on it take turns.
+
+    PostgreSQL only: SQLite has a single writer, which serialises them already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(table.id).where(table.id == row_id).with_for_update())

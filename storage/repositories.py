@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,8 @@ from storage.models import (
 )
 
 DATA_CONSENT = "data"
-ZERO = timedelta(0)
+# "Used last" (where proactive messages go) need not be more exact than this.
+RECENT = timedelta(minutes=10)
 
 # The statements every update runs are built once and use Core tables, not ORM entities:
 # loading plain rows costs a fraction of building mapped objects.
@@ -61,6 +62,7 @@ _BY_IDENTITY = (
         _users.c.reminders_on,
         _users.c.created_at,
         _identities.c.unreachable_at,
+        _identities.c.last_incoming_at,
         _roles.c.role,
     )
     .select_from(_users.join(_identities).outerjoin(_roles))
@@ -114,21 +116,31 @@ class SqlUsers:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def by_identity(self, platform: str, external_id: str) -> User | None:
+    async def by_identity(
+        self, platform: str, external_id: str, *, writes_at: datetime | None = None
+    ) -> User | None:
         """The person behind a platform account, if they agreed to the notice.
 
         Someone marked unreachable (they had blocked the bot) who writes again is reachable.
+        With `writes_at` (the person is writing now), the account is marked as the one used
+        last, unless that was already noted within RECENT: most updates write nothing.
         """
         params = {"platform": platform, "external_id": external_id}
         rows = (await self._s.execute(_BY_IDENTITY, params)).all()
         if not rows:
             return None
         first = rows[0]
+        changes: dict[str, Any] = {}
         if first.unreachable_at is not None:
+            changes["unreachable_at"] = None
+        seen = first.last_incoming_at
+        if writes_at is not None and (seen is None or seen < writes_at - RECENT):
+            changes["last_incoming_at"] = writes_at
+        if changes:
             await self._s.execute(
                 update(IdentityRow)
                 .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
-                .values(unreachable_at=None)
+                .values(**changes)
             )
         return User(
             id=first.id,
@@ -148,25 +160,13 @@ class SqlUsers:
             .values(unreachable_at=now)
         )
 
-    async def touch(
-        self, platform: str, external_id: str, now: datetime, *, unless_within: timedelta = ZERO
-    ) -> None:
-        """The person just wrote from this account (Viber's free 24-hour window starts anew).
-
-        With `unless_within`, a time that recent is left as it is: the conversation marks
-        the account last used on every update, and most of them need no write.
-        """
-        stmt = update(IdentityRow).where(
-            IdentityRow.platform == platform, IdentityRow.external_id == external_id
+    async def touch(self, platform: str, external_id: str, now: datetime) -> None:
+        """The person wrote from this account at `now` (Viber's free 24-hour window starts anew)."""
+        await self._s.execute(
+            update(IdentityRow)
+            .where(IdentityRow.platform == platform, IdentityRow.external_id == external_id)
+            .values(last_incoming_at=now)
         )
-        if unless_within:
-            stmt = stmt.where(
-                or_(
-                    IdentityRow.last_incoming_at.is_(None),
-                    IdentityRow.last_incoming_at < now - unless_within,
-                )
-            )
-        await self._s.execute(stmt.values(last_incoming_at=now))
 
     async def new_link_code(self, user_id: int, code: str, now: datetime, ttl: timedelta) -> None:
         """A one-time code (replacing any earlier one) to link another account to the person."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Role, Shift, ShiftSignup, Task, Volunteer, VolunteerStatus
 from handlers.ports import Conflict
+from storage.db import lock_row
 from storage.models import (
     CheckinCodeRow,
     RoleRow,
@@ -472,9 +473,8 @@ class SqlShifts:
         return bool(getattr(result, "rowcount", 0))
 
     async def _lock(self, table: type[ShiftRow] | type[UserRow], row_id: int) -> None:
-        """Serialise sign-ups per shift and per person (PostgreSQL; SQLite has one writer)."""
-        if self._s.get_bind().dialect.name == "postgresql":
-            await self._s.execute(select(table.id).where(table.id == row_id).with_for_update())
+        """Serialise sign-ups per shift and per person."""
+        await lock_row(self._s, table, row_id)
 
 
 def _volunteer(row: VolunteerRow) -> Volunteer:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from handlers.model import Audience, Booking, Session, WorkshopKind
 from handlers.ports import Conflict
+from storage.db import lock_row
 from storage.models import BookingRow, SessionRow, WorkshopRow
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
@@ -153,11 +154,8 @@ class SqlWorkshops:
 
     # -- places -------------------------------------------------------------------------------
     async def _lock(self, session_id: int) -> None:
-        """Serialise changes to one session's places (PostgreSQL; SQLite has one writer)."""
-        if self._s.get_bind().dialect.name == "postgresql":
-            await self._s.execute(
-                select(SessionRow.id).where(SessionRow.id == session_id).with_for_update()
-            )
+        """Serialise changes to one session's places."""
+        await lock_row(self._s, SessionRow, session_id)
 
     async def book(
         self,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.lookup import coordinator, parse_id
 from handlers.flows.menu import menu_button
-from handlers.flows.typed import real_time, typed_day, typed_time
+from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
 from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for, open_session
 from handlers.locales import LANGUAGE_NAMES, LOCALES
 from handlers.messages import Button, Outgoing
@@ -106,7 +105,7 @@ async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     if centre is None or parse_id(page) is None:
         raise Stale
     # From this morning: a session under way still needs its attendance taken.
-    today = datetime.combine(ctx.clock.now().astimezone(_tz(ctx)).date(), time(0), _tz(ctx))
+    today = datetime.combine(ctx.clock.now().astimezone(zone(ctx)).date(), time(0), zone(ctx))
     found, total = await ctx.uow.workshops.find(
         centre_id=centre.id, kind=None, start=today, end=today + timedelta(days=15),
         limit=PAGE, offset=int(page) * PAGE,
@@ -242,7 +241,7 @@ async def move(ctx: Context) -> Reply:
     clock = typed_time(parts[1]) if len(parts) == 2 else None
     if day is None or clock is None or not real_time(ctx, day, clock):
         return ctx.reply(ASK_MOVE, back)
-    starts = _local(ctx, day, clock)
+    starts = local(ctx, day, clock)
     if starts <= ctx.clock.now():
         return ctx.reply(BAD_DATE, back)
     centre = await ctx.uow.centres.get(session.centre_id)
@@ -366,7 +365,7 @@ async def draft_date(ctx: Context) -> Reply:
     """The first day."""
     coordinator(ctx)
     day = typed_day(ctx, ctx.incoming.text.strip())
-    if day is None or day < ctx.clock.now().astimezone(_tz(ctx)).date():
+    if day is None or day < ctx.clock.now().astimezone(zone(ctx)).date():
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
     ctx.set_state("cw.time", **{**ctx.state.data, "date": day.isoformat()})
     return ctx.reply(ASK_TIME, [menu_button(ctx)])
@@ -380,7 +379,7 @@ async def draft_time(ctx: Context) -> Reply:
     if clock is None or not real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
         return ctx.reply(BAD_TIME, [menu_button(ctx)])
     data = {**ctx.state.data, "time": clock.strftime("%H:%M")}
-    if _local(ctx, date.fromisoformat(data["date"]), clock) <= ctx.clock.now():
+    if local(ctx, date.fromisoformat(data["date"]), clock) <= ctx.clock.now():
         ctx.set_state("cw.date", **data)
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
     ctx.set_state("cw.minutes", **data)
@@ -416,7 +415,7 @@ def _starts(ctx: Context, data: dict[str, Any]) -> list[datetime]:
     first, until = date.fromisoformat(data["date"]), date.fromisoformat(data["until"])
     clock = time.fromisoformat(data["time"])
     days = [first + timedelta(weeks=w) for w in range((until - first).days // 7 + 1)]
-    return [_local(ctx, d, clock) for d in days]
+    return [local(ctx, d, clock) for d in days]
 
 
 async def _preview(ctx: Context) -> Reply:
@@ -462,14 +461,6 @@ def _draft(ctx: Context, *names: str) -> dict[str, Any]:
     if names and ctx.state.name not in names:
         raise Stale
     return dict(ctx.state.data)
-
-
-def _tz(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.policy.timezone)
-
-
-def _local(ctx: Context, day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, _tz(ctx))
 
 
 def _number(text: str) -> int | None:

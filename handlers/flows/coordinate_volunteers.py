@@ -16,12 +16,12 @@ import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.lookup import coordinator, open_centre, parse_id
 from handlers.flows.menu import menu_button
-from handlers.flows.typed import real_time, typed_day, typed_time
+from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
+from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Document, Outgoing
 from handlers.model import Centre, Role, Shift, ShiftSignup, Task, Volunteer, VolunteerStatus
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name
@@ -169,7 +169,7 @@ async def requests(ctx: Context, centre_id: str) -> Reply:
     centre = await open_centre(ctx, centre_id)
     waiting = await ctx.uow.volunteers.pending(centre.id)
     rows = [
-        [Button(f"🙋 {v.first_name} · {v.created_at.astimezone(_tz(ctx)):%d.%m.}", f"cv:r:{v.id}")]
+        [Button(f"🙋 {v.first_name} · {v.created_at.astimezone(zone(ctx)):%d.%m.}", f"cv:r:{v.id}")]
         for v in waiting
     ]
     rows.append([_back(ctx, f"cv:h:{centre.id}"), *menu_button(ctx)])
@@ -254,7 +254,7 @@ async def shifts(ctx: Context, centre_id: str, page: str) -> Reply:
     number = parse_id(page)
     if number is None:
         raise Stale
-    start = _midnight(ctx, _today(ctx))
+    start = _midnight(ctx, local_today(ctx))
     found, total = await ctx.uow.shifts.listing(
         centre.id, start, start + timedelta(days=15), limit=PAGE, offset=number * PAGE
     )
@@ -352,7 +352,7 @@ async def new_day(ctx: Context) -> Reply:
     coordinator(ctx)
     data = _draft(ctx)
     day = typed_day(ctx, ctx.incoming.text.strip())
-    if day is None or day < _today(ctx):
+    if day is None or day < local_today(ctx):
         return ctx.reply(BAD_DAY, [_cancel(ctx, data["centre"])])
     ctx.set_state("cv.time", **{**data, "day": day.isoformat()})
     return ctx.reply(ASK_TIME, [_cancel(ctx, data["centre"])])
@@ -367,7 +367,7 @@ async def new_time(ctx: Context) -> Reply:
     hours = _hours(ctx.incoming.text)
     if hours is None or not all(real_time(ctx, day, t) for t in hours):
         return ctx.reply(BAD_TIME, [_cancel(ctx, data["centre"])])
-    if _local(ctx, day, hours[0]) <= ctx.clock.now():
+    if local(ctx, day, hours[0]) <= ctx.clock.now():
         return ctx.reply(BAD_PAST, [_cancel(ctx, data["centre"])])
     start, end = (t.strftime("%H:%M") for t in hours)
     ctx.set_state("cv.places", **{**data, "start": start, "end": end})
@@ -476,8 +476,8 @@ async def no_show(ctx: Context, signup_id: str) -> Reply:
 
 async def _today_page(ctx: Context, centre: Centre) -> Outgoing:
     now = ctx.clock.now()
-    start = _midnight(ctx, _today(ctx))
-    end = _midnight(ctx, _today(ctx) + timedelta(days=1))
+    start = _midnight(ctx, local_today(ctx))
+    end = _midnight(ctx, local_today(ctx) + timedelta(days=1))
     found, _ = await ctx.uow.shifts.listing(centre.id, start, end, limit=50)
     c = centre.id
     rows: list[list[Button]] = []
@@ -547,13 +547,13 @@ async def own_code(ctx: Context) -> Reply:
     typed = ctx.incoming.text.strip()
     if not CODE.fullmatch(typed):
         return ctx.reply(BAD_CODE, [[_back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]])
-    await ctx.uow.shifts.set_code(centre.id, _today(ctx), typed.upper(), ctx.clock.now())
+    await ctx.uow.shifts.set_code(centre.id, local_today(ctx), typed.upper(), ctx.clock.now())
     ctx.clear_state()
     return await _code_page(ctx, centre, replace=False)
 
 
 async def _code_page(ctx: Context, centre: Centre, *, replace: bool = True) -> Outgoing:
-    day = _today(ctx)
+    day = local_today(ctx)
     found = await ctx.uow.shifts.code(centre.id, day)
     if found is None:
         made = await _new_code(ctx, centre.id, day)
@@ -623,7 +623,7 @@ def _shift_params(ctx: Context, shift: Shift, centre: Centre) -> dict[str, Any]:
 
 def _shift_label(ctx: Context, shift: Shift) -> str:
     """`Tue 24.11 10:00 · translation · 2/3`."""
-    local = shift.starts_at.astimezone(_tz(ctx))
+    local = shift.starts_at.astimezone(zone(ctx))
     day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
     task = ctx._(TASK_NAMES[shift.task])
     return f"📅 {day} {local:%d.%m %H:%M} · {task} · {shift.taken}/{shift.places}"
@@ -658,25 +658,13 @@ def _hours(text: str) -> tuple[time, time] | None:
 
 def _span(ctx: Context, data: dict[str, Any]) -> tuple[datetime, datetime]:
     day = date.fromisoformat(data["day"])
-    return (_local(ctx, day, time.fromisoformat(data["start"])),
-            _local(ctx, day, time.fromisoformat(data["end"])))  # fmt: skip
-
-
-def _tz(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.policy.timezone)
-
-
-def _today(ctx: Context) -> date:
-    return ctx.clock.now().astimezone(_tz(ctx)).date()
-
-
-def _local(ctx: Context, day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, _tz(ctx))
+    return (local(ctx, day, time.fromisoformat(data["start"])),
+            local(ctx, day, time.fromisoformat(data["end"])))  # fmt: skip
 
 
 def _midnight(ctx: Context, day: date) -> datetime:
-    return _local(ctx, day, time(0))
+    return local(ctx, day, time(0))
 
 
 def _clock(ctx: Context, moment: datetime) -> str:
-    return f"{moment.astimezone(_tz(ctx)):%H:%M}"
+    return f"{moment.astimezone(zone(ctx)):%H:%M}"

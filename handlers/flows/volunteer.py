@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
 from handlers.flows.lookup import first_name, open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.flows.replies import again
+from handlers.flows.typed import zone
 from handlers.messages import Button, Kind, Outgoing
 from handlers.model import Centre, Role, Shift, ShiftSignup, Task, User, VolunteerStatus
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name
@@ -159,12 +159,8 @@ def _volunteer(ctx: Context) -> User:
     return user
 
 
-def _tz(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.policy.timezone)
-
-
 def _clock_time(ctx: Context, at: datetime) -> str:
-    return at.astimezone(_tz(ctx)).strftime("%H:%M")
+    return at.astimezone(zone(ctx)).strftime("%H:%M")
 
 
 # -- home and the request form -------------------------------------------------------------------
@@ -386,7 +382,7 @@ async def listing(ctx: Context, centre_id: str, page: str) -> Reply:
 
 def _shift_label(ctx: Context, shift: Shift, *, places: bool = True) -> str:
     """`Tue 24.11. 10:00–13:00 · translation · 2 free`."""
-    start, end = shift.starts_at.astimezone(_tz(ctx)), shift.ends_at.astimezone(_tz(ctx))
+    start, end = shift.starts_at.astimezone(zone(ctx)), shift.ends_at.astimezone(zone(ctx))
     day = ctx.tr.weekday_name(ctx.locale, start.weekday())[:3]
     label = f"{day} {start:%d.%m.} {start:%H:%M}–{end:%H:%M} · {ctx._(TASK_NAMES[shift.task])}"
     if places:
@@ -708,7 +704,7 @@ async def check_in_proof(ctx: Context) -> Reply:
 async def _code_problem(ctx: Context, centre: Centre, typed: str) -> Text | None:
     """Why a typed code does not check in (None: it is today's)."""
     code = "".join(typed.split()).upper()
-    today = ctx.clock.now().astimezone(_tz(ctx)).date()
+    today = ctx.clock.now().astimezone(zone(ctx)).date()
     expected = await ctx.uow.shifts.code(centre.id, today)
     if code and expected is not None and code == expected.upper():
         return None
@@ -738,8 +734,8 @@ async def hours(ctx: Context) -> Reply:
     """This month's hours and all of them, from check-in and check-out times."""
     user = _volunteer(ctx)
     rows = await ctx.uow.shifts.worked(user.id)
-    month_start = _month_start(ctx.clock.now().astimezone(_tz(ctx)).date())
-    this_month = [r for r in rows if r[0].astimezone(_tz(ctx)).date() >= month_start]
+    month_start = _month_start(ctx.clock.now().astimezone(zone(ctx)).date())
+    this_month = [r for r in rows if r[0].astimezone(zone(ctx)).date() >= month_start]
     return ctx.reply(
         HOURS, [[ctx.button(N_("Back"), "vol:home", icon="◀️"), *menu_button(ctx)]],
         replace=True, month=rules.hours_text(rules.total(this_month)),

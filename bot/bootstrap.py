@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.i18n import BabelTranslator
+from bot.metrics import Metrics
 from handlers.conversation import Conversation
 from handlers.model import Policy
 from handlers.ports import Clock
@@ -29,6 +30,7 @@ class App:
     clock: Clock
     conversation: Conversation
     policy: Policy = field(default_factory=Policy)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         """Release database connections."""
@@ -66,7 +68,9 @@ async def build(
         viber_message_price=settings.viber_message_price,
         viber_price_currency=settings.viber_price_currency,
     )
+    metrics = Metrics()
     conversation = Conversation(
-        uow, clock, translator, default_locale=settings.default_locale, policy=policy
-    )
-    return App(settings, engine, uow, translator, clock, conversation, policy)
+        uow, clock, translator, default_locale=settings.default_locale, policy=policy,
+        observer=metrics,
+    )  # fmt: skip
+    return App(settings, engine, uow, translator, clock, conversation, policy, metrics)

@@ -1,4 +1,4 @@
-"""The `reintegrate-bot` command: run, chat, migrate, seed, grant, revoke, import, locales.
+"""The `reintegrate-bot` command line: every verb (run, chat, migrate, backup, …) in one place.
 
 Only `run` may import a messenger library; everything else starts fast.
 """
@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
     from bot.bootstrap import App  # imported lazily at run time: keeps `chat` free of aiogram
+
+log = logging.getLogger("reintegrate.schema")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +89,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     from bot.transports.run import run
 
+    # Migrations are applied at start (replicas starting together take turns, see
+    # storage.migrate.upgrade), so updating is
+    # `git pull && docker compose up -d --build`.
+    try:
+        await migrate(settings)
+    except (OSError, SQLAlchemyError) as exc:  # the database is unreachable or refuses us
+        print(f"Cannot start: database: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
     return await _serve(settings, run)
 
 
@@ -123,22 +136,30 @@ async def _serve(settings: Settings, serve: Callable[[App], Awaitable[None]]) ->
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import create_engine
-    from storage.migrate import current_revision, upgrade
-
-    engine = create_engine(settings.database_url)
-    try:
-        before = await current_revision(engine)
-        await upgrade(engine)
-        after = await current_revision(engine)
-    finally:
-        await engine.dispose()
+    before, after = await migrate(settings)
     print(
         f"database schema: {before or 'empty'} -> {after}"
         if before != after
         else f"database schema: {after} (newest)"
     )
     return 0
+
+
+async def migrate(settings: Settings) -> tuple[str | None, str | None]:
+    """Bring the configured database to the newest schema; logs what changed."""
+    from storage.db import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        before, after = await upgrade(engine)
+    finally:
+        await engine.dispose()
+    if before != after:
+        log.info("schema migrated", extra={"from_revision": before, "to_revision": after})
+    else:
+        log.info("schema current", extra={"revision": after})
+    return before, after
 
 
 async def _seed(settings: Settings, args: argparse.Namespace) -> int:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"
+    # GET /metrics in Prometheus format on HTTP_PORT (counts only, no personal data).
+    metrics_enabled: bool = False
     # Proactive messages (the outbox): see bot/delivery.py.
     reminder_offsets: str = "24h,2h"
     quiet_hours: str = "22:00-08:00"

@@ -155,6 +155,7 @@ class DeliveryWorker:
         timezone: str = "Europe/Belgrade",
         only_external_id: str | None = None,
         viber_paid_messages: str = "allow",
+        on_reminder_sent: Callable[[str], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -177,6 +178,7 @@ class DeliveryWorker:
         self.sleep = sleep
         self.wakeup = asyncio.Event()
         self.sent = 0
+        self.on_reminder_sent = on_reminder_sent
 
     @classmethod
     def from_settings(
@@ -275,6 +277,10 @@ class DeliveryWorker:
                     await uow.outbox.drop_for_account(platform, external_id, now)
                 await uow.commit()
         self.sent += sum(o.status == SENT for o in outcomes)
+        if self.on_reminder_sent is not None:
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if outcome.status == SENT and row.key.startswith("reminder."):
+                    self.on_reminder_sent(row.platform)
         log.info(
             "outbox batch",
             extra={

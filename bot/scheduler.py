@@ -87,6 +87,7 @@ def make_worker(
         app.translator,
         platforms,
         only_external_id=only_external_id,
+        on_reminder_sent=app.metrics.reminder_sent,
     )
 
 

@@ -28,6 +28,9 @@ class Context:
     consent_version: str
     state_changed: bool = field(default=False)
     policy: Policy = field(default_factory=Policy)
+    # What the conversation reports once the update is committed (metrics, logs).
+    flow: str = "-"
+    bookings: list[str] = field(default_factory=list)
 
     # -- words -------------------------------------------------------------------------------
     def _(self, msgid: str) -> str:

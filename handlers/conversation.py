@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from handlers.context import Context
 from handlers.flows import ALL, common
@@ -13,10 +14,29 @@ from handlers.flows.start import CONSENT_VERSION
 from handlers.locales import SOURCE_LOCALE, match_locale
 from handlers.messages import Incoming, Kind, Outgoing
 from handlers.model import ConversationState, Policy
-from handlers.ports import Clock, Conflict, Translator, UnitOfWork, UnitOfWorkFactory
+from handlers.ports import (
+    Clock,
+    Conflict,
+    NoObserver,
+    Observer,
+    Translator,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from handlers.router import Flow, Reply, Route, Router, Stale
 
 log = logging.getLogger("reintegrate.conversation")
+
+
+@dataclass
+class _Trace:
+    """What one update's handling found out, for the log line, the metrics and a "sorry"."""
+
+    route: str = "-"
+    flow: str = "-"
+    user_id: int | None = None
+    locale: str | None = None  # the person's language, for a "sorry" after a failure
+    bookings: list[str] = field(default_factory=list)
 
 
 class Conversation:
@@ -32,6 +52,7 @@ class Conversation:
         consent_version: str = CONSENT_VERSION,
         flows: Sequence[Flow] = ALL,
         policy: Policy | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -40,25 +61,26 @@ class Conversation:
         self._consent_version = consent_version
         self._router = Router(flows)
         self._policy = policy or Policy()
+        self._observer = observer or NoObserver()
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Answer one update. Never raises: a failure rolls back and says sorry."""
         started = time.perf_counter()
-        route, outcome, user_id = "-", "ok", None
-        known: dict[str, str] = {}  # the person's language, for a "sorry" after a failure
+        outcome = "ok"
+        trace = _Trace()
         try:
             # A unique-key collision (the same person's two first taps at once) is retried once:
             # the second attempt sees the row the first one stored.
             for attempt in (1, 2):
                 try:
-                    route, user_id, replies = await self._handle_once(incoming, known)
+                    replies = await self._handle_once(incoming, trace)
                     break
                 except Conflict:
                     if attempt == 2:
                         raise
-            if route == "duplicate":
+            if trace.route == "duplicate":
                 outcome = "duplicate"
-            elif route.startswith("stale"):
+            elif trace.route.startswith("stale"):
                 outcome = "stale"
             return replies
         except Exception:
@@ -68,37 +90,50 @@ class Conversation:
                 extra={
                     "platform": incoming.platform,
                     "update_id": incoming.update_id,
-                    "route": route,
+                    "route": trace.route,
                 },
             )
-            return [error(self._bare_context(incoming, known.get("locale")))]
+            return [error(self._bare_context(incoming, trace.locale))]
         finally:
+            seconds = time.perf_counter() - started
+            # Ids and route names only: never the text, a name or a phone number.
             log.info(
                 "update handled",
                 extra={
                     "platform": incoming.platform,
-                    "user": user_id,
+                    "user": trace.user_id,
                     "kind": incoming.kind.value,
-                    "route": route,
+                    "flow": trace.flow,
+                    "route": trace.route,
                     "outcome": outcome,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(seconds * 1000, 1),
                 },
             )
+            self._report(incoming.platform, trace, outcome, seconds)
 
-    async def _handle_once(
-        self, incoming: Incoming, known: dict[str, str]
-    ) -> tuple[str, int | None, list[Outgoing]]:
+    def _report(self, platform: str, trace: _Trace, outcome: str, seconds: float) -> None:
+        """Tell the observer; metrics must never turn an answer into a failure."""
+        try:
+            self._observer.update_handled(platform, trace.flow, outcome, seconds)
+            if outcome != "error":
+                for kind in trace.bookings:
+                    self._observer.booked(kind)
+        except Exception:
+            log.exception("observer failed")
+
+    async def _handle_once(self, incoming: Incoming, trace: _Trace) -> list[Outgoing]:
         async with self._uow() as uow:
             # The update id is recorded in the same transaction as the answer's effects, so a
             # redelivered update is skipped, and one that failed half-way is handled again.
             if not await self._claim(uow, incoming):
-                return "duplicate", None, []
+                trace.route = "duplicate"
+                return []
             # Writing now: this account becomes the one proactive messages go to.
             user = await uow.users.by_identity(
                 incoming.platform, incoming.user_id, writes_at=self._clock.now()
             )
             if user is not None:
-                known["locale"] = user.locale
+                trace.locale, trace.user_id = user.locale, user.id
             state = await uow.states.get(user.id) if user else ConversationState()
             ctx = Context(
                 incoming=incoming,
@@ -111,13 +146,16 @@ class Conversation:
                 consent_version=self._consent_version,
                 policy=self._policy,
             )
-            name, reply = await self._dispatch(ctx)
+            trace.route, reply = await self._dispatch(ctx)
+            trace.flow = ctx.flow
             # A step that only repeats itself (a re-asked question) writes nothing.
             if ctx.user is not None and ctx.state_changed and ctx.state != state:
                 await uow.states.save(ctx.user.id, ctx.state, self._clock.now())
             await uow.commit()
-            replies = reply if isinstance(reply, list) else [reply]
-            return name, (ctx.user.id if ctx.user else user.id if user else None), replies
+            if ctx.user is not None:
+                trace.user_id = ctx.user.id
+            trace.bookings = ctx.bookings
+            return reply if isinstance(reply, list) else [reply]
 
     async def _dispatch(self, ctx: Context) -> tuple[str, Reply]:
         incoming = ctx.incoming
@@ -135,15 +173,18 @@ class Conversation:
         elif ctx.user is not None:
             route = self._router.state(ctx.state.name)
             if route is not None and incoming.kind is Kind.PHOTO and not route.photos:
+                ctx.flow = route.flow
                 return f"{route.name}:photo", await common.photo_not_here(ctx)
         if route is None:
             return "fallback", await common.not_understood(ctx)
+        ctx.flow = route.flow
         if not route.public and ctx.user is None:
             return f"{route.name}:need-start", await common.stale(ctx)
         try:
             return route.name, await route.handler(ctx, *args)
         except Stale:
             await ctx.uow.rollback()  # undo whatever the handler did before it noticed
+            ctx.bookings.clear()
             await self._claim(ctx.uow, incoming)
             ctx.state_changed = False
             return f"stale:{route.name}", await common.stale(ctx)

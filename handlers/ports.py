@@ -41,6 +41,24 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class Observer(Protocol):
+    """Where the core reports what it did, for metrics: counts and kinds, never personal data."""
+
+    def update_handled(self, platform: str, flow: str, outcome: str, seconds: float) -> None: ...
+
+    def booked(self, kind: str) -> None: ...
+
+
+class NoObserver:
+    """An Observer that forgets everything (the default)."""
+
+    def update_handled(self, platform: str, flow: str, outcome: str, seconds: float) -> None:
+        """Forget it."""
+
+    def booked(self, kind: str) -> None:
+        """Forget it."""
+
+
 class Conflict(Exception):
     """Raised by storage when a change collides with a concurrent one (a unique key)."""
 

@@ -28,6 +28,7 @@ class Route:
     handler: Handler
     public: bool
     photos: bool = False  # a typed-input step that takes a photo (its reference is not text)
+    flow: str = "-"  # the journey it belongs to, for logs and metrics
 
     def accepts(self, args: Sequence[str]) -> bool:
         """True if the handler takes exactly these payload arguments."""
@@ -63,14 +64,13 @@ class Flow:
         """
         return self._register(self.states, state, f"state:{state}", False, photos)
 
-    @staticmethod
     def _register(
-        table: dict[str, Route], key: str, name: str, public: bool, photos: bool = False
+        self, table: dict[str, Route], key: str, name: str, public: bool, photos: bool = False
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             if key in table:
                 raise ValueError(f"{name} is handled twice")
-            table[key] = Route(name, handler, public, photos)
+            table[key] = Route(name, handler, public, photos, self.name)
             return handler
 
         return decorator

@@ -8,10 +8,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# The key of PostgreSQL's advisory lock around migrations: any number no other program on the
+# database uses ("RENT" in ASCII).
+MIGRATION_LOCK_KEY = 0x52454E54
 
 
 class SchemaOutdated(RuntimeError):
@@ -34,14 +39,23 @@ def head_revision() -> str:
     return head
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision` (default: the newest)."""
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database to `revision` (default: the newest); returns (before, after).
 
-    def run(conn: Connection) -> None:
+    On PostgreSQL the migrations run under an advisory lock held until they commit, so
+    replicas that start together take turns: the first migrates, the others then find the
+    schema current and change nothing.
+    """
+
+    def run(conn: Connection) -> tuple[str | None, str | None]:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(alembic_config(conn), revision)
+        return before, MigrationContext.configure(conn).get_current_revision()
 
     async with engine.begin() as conn:
-        await conn.run_sync(run)
+        return await conn.run_sync(run)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,4 +1,4 @@
-"""The one HTTP server of `run`: /healthz, and whatever webhooks the messengers add to it."""
+"""The one HTTP server of `run`: /healthz, /metrics if enabled, and the messengers' webhooks."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.config import Settings
+from bot.metrics import CONTENT_TYPE
 
 log = logging.getLogger("reintegrate.http")
 
@@ -33,7 +34,24 @@ def web_app(app: App) -> web.Application:
         return await healthz(app)
 
     http.router.add_get("/healthz", health)
+    if app.settings.metrics_enabled:
+
+        async def metrics(_request: web.Request) -> web.Response:
+            body = await app.metrics.render(lambda: outbox_counts(app))
+            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+        http.router.add_get("/metrics", metrics)
     return http
+
+
+async def outbox_counts(app: App) -> dict[str, int] | None:
+    """Outbox rows by status; None (the gauge keeps its last figures) if the database fails."""
+    try:
+        async with app.uow() as uow:
+            return await asyncio.wait_for(uow.outbox.counts(), timeout=5)
+    except Exception as exc:
+        log.warning("metrics: outbox not counted", extra={"error": type(exc).__name__})
+        return None
 
 
 async def serve(http: web.Application, settings: Settings) -> web.AppRunner:

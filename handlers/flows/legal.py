@@ -227,6 +227,8 @@ async def book(
         )  # fmt: skip
         if appointment is not None:
             break
+    if appointment is not None and old is None:  # a moved appointment is not a new one
+        ctx.bookings.append("legal")
     if appointment is None:
         later = [s for s in day_slots if s.starts_at != at]
         if not later:  # that day is full now: the next day with a free time

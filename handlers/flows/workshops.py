@@ -303,6 +303,7 @@ async def _book(
         if current is None:
             raise Stale
         booked.append((booking, current))
+        ctx.bookings.append("workshop" if booking.status == "confirmed" else "waitlist")
         if booking.status == "confirmed":
             await rules.plan_reminders(ctx.uow, ctx.policy, booking, current, centre.name, now)
     if not booked:

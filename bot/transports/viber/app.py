@@ -48,8 +48,9 @@ class ViberTransport:
         assert settings.viber_auth_token and settings.viber_webhook_url
         self.webhook_url = settings.viber_webhook_url
         self.client = ViberClient(
-            settings.viber_api_base, settings.viber_auth_token, sender_name=SENDER["name"]
-        )
+            settings.viber_api_base, settings.viber_auth_token, sender_name=SENDER["name"],
+            count=app.metrics.message,
+        )  # fmt: skip
         self.files = FileLinks(app, settings.viber_auth_token, public_origin(self.webhook_url))
         self.webhook = ViberWebhook(app, self.client, self.files, settings.viber_auth_token)
         sender = FileStoringSender(self.files, ViberOutboxSender(self.client, self.files.url))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ import aiohttp
 log = logging.getLogger("reintegrate.viber")
 
 SENDER_NAME_LIMIT = 28  # Viber's limit for sender.name, which send_message requires
+TOO_MANY_REQUESTS = 12  # Viber's status for "slow down" (its 429)
 
 
 class ViberError(Exception):
@@ -54,6 +56,7 @@ class ViberClient:
         *,
         sender_name: str | None = None,
         timeout: float = 10.0,
+        count: Callable[[str, str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -62,6 +65,8 @@ class ViberClient:
         # send_message needs a sender name; by default the bot's own, asked once.
         self._sender_name = sender_name[:SENDER_NAME_LIMIT] if sender_name else None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # count(platform, outcome) hears how each send_message went (sent/failed/rate_limited).
+        self._count = count or (lambda _platform, _outcome: None)
 
     async def call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST one API method; the parsed answer if its status is 0."""
@@ -107,7 +112,16 @@ class ViberClient:
         body: dict[str, Any] = {"receiver": receiver, **message}
         if "sender" not in body:
             body["sender"] = {"name": await self.sender_name()}
-        return await self.call("send_message", body)
+        try:
+            answer = await self.call("send_message", body)
+        except ViberError as exc:
+            self._count("viber", "rate_limited" if exc.status == TOO_MANY_REQUESTS else "failed")
+            raise
+        except ViberUnavailable:
+            self._count("viber", "failed")
+            raise
+        self._count("viber", "sent")
+        return answer
 
     async def set_webhook(self, url: str, event_types: list[str]) -> dict[str, Any]:
         """Register our callback address; Viber checks it by calling it at once."""

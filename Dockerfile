@@ -2,7 +2,7 @@
 # The bot's container image (issue 10). Build: `docker compose build` (see compose.yaml).
 
 # --- builder: install the project and its dependencies into a virtualenv at /opt/venv ---
-FROM python:3.12-slim AS builder
+FROM python:3.12-slim-trixie AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -30,15 +30,26 @@ RUN site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])
     && python -c "from bot.i18n import LOCALE_DIR, po_path; assert po_path('sr').is_file(), LOCALE_DIR"
 
 # --- final: the slim base with only the virtualenv; no compilers or build tools ---
-FROM python:3.12-slim
+# Debian trixie, as the builder: its postgresql-client (17) can dump and restore the
+# PostgreSQL 16 of compose.yaml; bookworm's (15) refuses a newer server.
+FROM python:3.12-slim-trixie
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
+# pg_dump and pg_restore for `reintegrate-bot backup` and `restore`. Not pinned (DL3008): the
+# Debian release is pinned above, and its security updates should come in with each build.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
+# /backups belongs to `app`: a new Docker volume mounted there (compose.yaml) takes this owner.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --create-home \
-       --shell /usr/sbin/nologin app
+       --shell /usr/sbin/nologin app \
+    && install -d -o app -g app -m 0700 /backups
 
 COPY --from=builder /opt/venv /opt/venv
 
@@ -57,8 +68,7 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=3)"]
 
-# Migrations: `reintegrate-bot run` does NOT apply them (bot/cli.py: it stops with
-# "Cannot start: …" when the schema is outdated), so the container runs `migrate` first and
-# then replaces the shell with `run`. There is no lock around `migrate` yet: with several
-# replicas, start one first (or run `docker compose run --rm bot reintegrate-bot migrate`).
-CMD ["sh", "-c", "reintegrate-bot migrate && exec reintegrate-bot run"]
+# Migrations: `reintegrate-bot run` applies them itself at start, under a PostgreSQL advisory
+# lock (storage/migrate.py), so replicas starting together take turns and the container needs
+# no separate `migrate` step.
+CMD ["reintegrate-bot", "run"]

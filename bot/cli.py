@@ -63,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     loc = sub.add_parser("locales", help="write compiled catalogs (.mo) and the generated sr_Cyrl")
     loc.add_argument("--update", action="store_true", help="re-extract strings, merge into .po")
+    bak = sub.add_parser("backup", help="write a consistent copy of the database to FILE")
+    bak.add_argument(
+        "file", metavar="FILE",
+        help="where to write it (replaced only once the new copy is complete); safe while the "
+        "bot runs",
+    )  # fmt: skip
+    res = sub.add_parser(
+        "restore", help="replace the database with the backup in FILE (stop the bot first)"
+    )
+    res.add_argument("file", metavar="FILE", help="a file written by `reintegrate-bot backup`")
     return p
 
 
@@ -300,6 +310,35 @@ async def _locales(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup
+
+    try:
+        size = await backup(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    print(f"backup written: {args.file} ({size} bytes)")
+    return 0
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, restore, revision_note
+
+    try:
+        revision = await restore(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    print(f"restored from {args.file}")
+    print(revision_note(revision))
+    return 0
+
+
 _VERBS = {
     "run": _run,
     "chat": _chat,
@@ -309,4 +348,6 @@ _VERBS = {
     "revoke": _grant,
     "import": _import,
     "locales": _locales,
+    "backup": _backup,
+    "restore": _restore,
 }

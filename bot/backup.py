@@ -1,0 +1,329 @@
+"""`backup` and `restore`: SQLite's online backup API, or pg_dump and pg_restore for PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import create_engine, is_sqlite
+from storage.migrate import alembic_config, current_revision, head_revision
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PG_DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
+
+# pg_class.relkind -> the word DROP and pg_restore's table of contents use for it.
+_RELATION_KINDS = {
+    "r": "TABLE",
+    "p": "TABLE",
+    "v": "VIEW",
+    "m": "MATERIALIZED VIEW",
+    "S": "SEQUENCE",
+}
+
+
+class BackupError(Exception):
+    """A backup or restore that could not be done; the message is one line for the operator."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code  # 2: FILE is wrong (missing, not a backup); 1: the work itself failed
+
+
+async def backup(database_url: str, file: Path) -> int:
+    """Write a consistent copy of the database to `file`; returns its size in bytes."""
+    database = _backup_target(database_url, file)
+    if database is not None:
+        with _beside(file) as partial:
+            await asyncio.to_thread(_sqlite_backup, database, partial)
+    else:
+        pg_dump = _tool("pg_dump")
+        dsn, env = _libpq(database_url)
+        with _beside(file) as partial:
+            await _run(
+                [pg_dump, "--format=custom", "--no-owner", "--no-privileges",
+                 f"--file={partial}", f"--dbname={dsn}"],
+                env, "backup failed",
+            )  # fmt: skip
+    return await asyncio.to_thread(os.path.getsize, file)
+
+
+async def restore(database_url: str, file: Path) -> str | None:
+    """Replace the database with the backup in `file` (stop the bot first); returns its revision.
+
+    The schema comes back as the backup had it; a backup from an older version of the bot is
+    migrated when the bot starts.
+    """
+    database = _restore_source(database_url, file)
+    if database is not None:
+        await asyncio.to_thread(_sqlite_restore, file, database)
+    else:
+        await _pg_restore(database_url, file)
+    engine = create_engine(database_url)
+    try:
+        return await current_revision(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        raise BackupError(
+            f"restored, but the schema revision cannot be read: {_line(exc)}"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+def revision_note(revision: str | None) -> str:
+    """One line on a restored database's schema and what the bot will do about it."""
+    from alembic.script import ScriptDirectory
+
+    head = head_revision()
+    if revision == head:
+        return f"database schema: {revision} (newest)"
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if revision is None or revision in known:
+        return (
+            f"database schema: {revision or 'empty'}, older than this version's {head}: "
+            "`reintegrate-bot run` migrates it when the bot starts"
+        )
+    return (
+        f"database schema: {revision}, newer than this version knows ({head}): run the version "
+        "of the bot that made the backup"
+    )
+
+
+def _backup_target(database_url: str, file: Path) -> Path | None:
+    """Refuse a FILE that cannot be written; the SQLite database's path, None for PostgreSQL."""
+    if not file.parent.is_dir():
+        raise BackupError(f"cannot write {file}: there is no directory {file.parent}", 2)
+    if file.is_dir():
+        raise BackupError(f"{file} is a directory: give the backup a file name", 2)
+    if not is_sqlite(database_url):
+        return None
+    database = _sqlite_path(database_url)
+    if file.resolve() == database.resolve():
+        raise BackupError(f"{file} is the database itself: choose another file", 2)
+    return database
+
+
+def _restore_source(database_url: str, file: Path) -> Path | None:
+    """Refuse a FILE that is not a backup; the SQLite database's path, None for PostgreSQL."""
+    if not file.is_file():
+        raise BackupError(f"cannot restore: there is no file {file}", 2)
+    sqlite = is_sqlite(database_url)
+    magic, what = (SQLITE_MAGIC, "SQLite") if sqlite else (PG_DUMP_MAGIC, "PostgreSQL")
+    try:
+        with file.open("rb") as f:
+            start = f.read(len(magic))
+    except OSError as exc:
+        raise BackupError(f"cannot read {file}: {exc.strerror or exc}", 2) from None
+    if start != magic:
+        raise BackupError(f"{file} is not a backup of a {what} database", 2)
+    if not sqlite:
+        return None
+    database = _sqlite_path(database_url)
+    if file.resolve() == database.resolve():
+        raise BackupError(f"{file} is the database itself: give a backup file", 2)
+    return database
+
+
+@contextmanager
+def _beside(file: Path) -> Iterator[Path]:
+    # The copy is written next to `file` and renamed over it only when complete: a failed or
+    # interrupted backup never replaces a good one (a rename within a directory is atomic).
+    # mkstemp makes it readable by its owner only, which a file of personal data should be.
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".partial", dir=file.parent)
+    except OSError as exc:
+        raise BackupError(f"cannot write {file}: {exc.strerror or exc}", 2) from None
+    os.close(fd)
+    partial = Path(name)
+    try:
+        yield partial
+        partial.replace(file)
+    except OSError as exc:
+        raise BackupError(f"cannot write {file}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _sqlite_path(database_url: str) -> Path:
+    database = make_url(database_url).database
+    if not database or database == ":memory:":
+        raise BackupError("the database is in memory: there is nothing to back up or restore")
+    return Path(database)
+
+
+def _sqlite_backup(database: Path, target: Path) -> None:
+    if not database.is_file():
+        raise BackupError(f"there is no database at {database}: nothing to back up")
+    try:
+        with (
+            closing(sqlite3.connect(database, timeout=30)) as src,
+            closing(sqlite3.connect(target)) as dst,
+        ):
+            # All pages in one step, under one read transaction: a snapshot of the last commit,
+            # while the bot goes on writing (in WAL mode a reader does not block the writer).
+            src.backup(dst)
+            # The copy takes the live file's WAL mode; one self-contained file is what a
+            # backup should be, with no -wal file that must travel with it.
+            dst.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        raise BackupError(f"backup failed: {database}: {exc}") from None
+
+
+def _sqlite_restore(file: Path, database: Path) -> None:
+    try:
+        with closing(_read_only(file)) as src:
+            ours = src.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
+            # A damaged backup must not replace a working database.
+            intact = src.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.Error as exc:
+        raise BackupError(f"{file} cannot be read as a SQLite database: {exc}", 2) from None
+    if not ours:
+        raise BackupError(f"{file} is not a backup of this bot's database (no alembic_version)", 2)
+    if not intact:
+        raise BackupError(f"{file} is damaged (SQLite's quick_check fails): not restored", 2)
+    if not database.parent.is_dir():
+        raise BackupError(f"cannot restore: there is no directory {database.parent}")
+    try:
+        with (
+            closing(_read_only(file)) as src,
+            closing(sqlite3.connect(database, timeout=30)) as dst,
+        ):
+            # The backup API in the other direction: the database becomes a page-for-page copy
+            # of the file (schema included) in one write transaction, all or nothing.
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        raise BackupError(f"restore failed: {database}: {exc}") from None
+
+
+def _read_only(file: Path) -> sqlite3.Connection:
+    # Read-only: checking and copying a backup must never change it.
+    return sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(
+            f"{name} is not installed: install the PostgreSQL client tools "
+            "(Debian and Ubuntu: apt-get install postgresql-client)"
+        )
+    return found
+
+
+def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
+    """The database URL as libpq reads it, and the environment carrying its password."""
+    url = make_url(database_url)
+    query = dict(url.query)
+    # asyncpg's `ssl` is libpq's `sslmode`; SQLAlchemy's own asyncpg option means nothing to
+    # libpq, which refuses options it does not know.
+    if "ssl" in query:
+        query.setdefault("sslmode", query.pop("ssl"))
+    query.pop("prepared_statement_cache_size", None)
+    env = dict(os.environ)
+    if url.password is not None:
+        # In the environment, never in the arguments: `ps` shows everyone a command line.
+        env["PGPASSWORD"] = str(url.password)
+    plain = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, query
+    )  # URL.set(password=None) would keep the password: None means "unchanged" there
+    return plain.render_as_string(hide_password=False), env
+
+
+async def _run(argv: list[str], env: dict[str, str], failure: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        said = " ".join(err.decode(errors="replace").split())
+        raise BackupError(f"{failure}: {said or f'{Path(argv[0]).name} exited {proc.returncode}'}")
+    return out.decode(errors="replace")
+
+
+async def _pg_restore(database_url: str, file: Path) -> None:
+    pg_restore = _tool("pg_restore")
+    dsn, env = _libpq(database_url)
+    # "./" before a relative name: one starting with "-" would read as an option.
+    source = str(file) if file.is_absolute() else f"./{file}"
+    try:
+        contents = await _run([pg_restore, "--list", source], env, f"{file} cannot be read")
+    except BackupError as exc:
+        raise BackupError(str(exc), 2) from None
+    if not re.search(r"^\d+; \d+ \d+ TABLE \S+ alembic_version ", contents, re.MULTILINE):
+        raise BackupError(f"{file} is not a backup of this bot's database (no alembic_version)", 2)
+    await _drop_what_the_backup_lacks(database_url, contents)
+    await _run(
+        [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+         "--single-transaction", "--exit-on-error", f"--dbname={dsn}", source],
+        env, "restore failed",
+    )  # fmt: skip
+
+
+async def _drop_what_the_backup_lacks(database_url: str, contents: str) -> None:
+    # pg_restore --clean drops only what the backup has. Tables of a newer schema (restoring
+    # the backup from before an update) would stay, and their foreign keys stop the drop of
+    # the tables they point to, so they go first. This is outside pg_restore's transaction:
+    # if pg_restore then fails, all that is lost is what the backup does not have anyway.
+    entries = [line + " " for line in contents.splitlines() if not line.startswith(";")]
+
+    def in_backup(kind: str, schema: str, tag: str) -> bool:
+        needle = f" {kind} {schema} {tag} "
+        return any(needle in entry for entry in entries)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            quote = conn.dialect.identifier_preparer.quote
+            schema = (await conn.execute(text("SELECT current_schema()"))).scalar_one()
+            where = "n.nspname = current_schema()"
+            foreign_keys = await conn.execute(
+                text(
+                    "SELECT t.relname, c.conname FROM pg_constraint c "
+                    "JOIN pg_class t ON t.oid = c.conrelid "
+                    f"JOIN pg_namespace n ON n.oid = t.relnamespace WHERE {where} "
+                    "AND c.contype = 'f'"
+                )
+            )
+            drops = [
+                f"ALTER TABLE {quote(schema)}.{quote(table)} DROP CONSTRAINT IF EXISTS "
+                f"{quote(name)}"
+                for table, name in foreign_keys
+                if not in_backup("FK CONSTRAINT", schema, f"{table} {name}")
+            ]
+            relations = await conn.execute(
+                text(
+                    "SELECT c.relname, c.relkind::text FROM pg_class c "
+                    f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {where} "
+                    "AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+                )
+            )
+            for name, relkind in relations:
+                kind = _RELATION_KINDS[relkind]
+                if not in_backup(kind, schema, name):
+                    drops.append(f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)} CASCADE")
+            for statement in drops:
+                await conn.execute(text(statement))
+    except (SQLAlchemyError, OSError) as exc:
+        raise BackupError(f"restore failed: {_line(exc)}") from None
+    finally:
+        await engine.dispose()
+
+
+def _line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

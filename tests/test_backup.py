@@ -1,0 +1,307 @@
+"""`reintegrate-bot backup` and `restore` on SQLite and PostgreSQL: what comes back is what was."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from storage.db import create_engine, is_sqlite
+from storage.migrate import head_revision, upgrade
+from tests.conftest import PG_URL, REQUIRE_POSTGRES, _dsn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Done:
+    code: int
+    out: str
+    err: str
+
+
+async def cli(*args: str, url: str, env: dict[str, str] | None = None) -> Done:
+    """Run `reintegrate-bot ARGS` in a process of its own, as an operator would."""
+    environment = {**os.environ, "DATABASE_URL": url, "DEFAULT_LOCALE": "en", **(env or {})}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return Done(proc.returncode, out.decode(), err.decode())
+
+
+def one_line_error(done: Done) -> str:
+    """The single line a refused command prints (and no traceback)."""
+    assert done.code != 0, done.out
+    assert "Traceback" not in done.err, done.err
+    lines = done.err.strip().splitlines()
+    assert len(lines) == 1, done.err
+    return lines[0]
+
+
+def files(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
+
+
+def partial_files(folder: Path) -> list[str]:
+    """Half-written backups left behind (bot/backup.py names them .FILE.*.partial)."""
+    return [p.name for p in files(folder) if p.name.endswith(".partial")]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, or a PostgreSQL database of its own (pg_dump dumps
+    a whole database, so the schema-per-test of tests/conftest.py would not do)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+        return
+    if not request.getfixturevalue("postgres_available"):
+        pytest.skip("PostgreSQL not reachable")
+    missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
+    if missing:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {', '.join(missing)} not installed")
+        pytest.skip(f"{', '.join(missing)} not installed")
+    base, _ = _dsn(PG_URL).rsplit("/", 1)
+    name = f"backup_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def seeded(url: str) -> str:
+    """The database migrated, with the demo data."""
+    for verb in (("migrate",), ("seed", "--demo")):
+        done = await cli(*verb, url=url)
+        assert done.code == 0, done.err
+    return url
+
+
+def stable(value: object) -> str:
+    """A comparable text of what the inspector says (a partial index's WHERE as its SQL)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _snapshot(conn: Connection) -> dict[str, Any]:
+    inspector = inspect(conn)
+    quote = conn.dialect.identifier_preparer.quote
+    found: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        columns = inspector.get_columns(table)
+        # Every column in the ORDER BY, as text: PostgreSQL's json has no ordering of its own.
+        order = ", ".join(f"CAST({quote(c['name'])} AS TEXT)" for c in columns)
+        rows = conn.execute(text(f"SELECT * FROM {quote(table)} ORDER BY {order}")).all()
+        found[table] = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in columns],
+            "keys": stable(inspector.get_pk_constraint(table)),
+            "foreign keys": sorted(map(stable, inspector.get_foreign_keys(table))),
+            "indexes": sorted(map(stable, inspector.get_indexes(table))),
+            "rows": [tuple(row) for row in rows],
+        }
+    if conn.dialect.name == "postgresql":
+        # Where the ids go on: a restored table whose sequence restarted would collide.
+        found["sequences"] = conn.execute(
+            text(
+                "SELECT sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() ORDER BY 1"
+            )
+        ).all()
+    found["revision"] = MigrationContext.configure(conn).get_current_revision()
+    return found
+
+
+async def snapshot(url: str) -> dict[str, Any]:
+    """Every table's definition and rows (ordered by all columns), and the schema revision."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_snapshot)
+    finally:
+        await engine.dispose()
+
+
+async def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def test_backup_then_restore_gives_back_the_identical_database(seeded: str, tmp_path: Path):
+    before = await snapshot(seeded)
+    assert before["revision"] == head_revision()
+    assert sum(len(t["rows"]) for k, t in before.items() if isinstance(t, dict)) > 200
+    file = tmp_path / "nightly.backup"
+
+    done = await cli("backup", str(file), url=seeded)
+
+    assert done.code == 0, done.err
+    assert done.out.strip() == f"backup written: {file} ({file.stat().st_size} bytes)"
+    assert partial_files(tmp_path) == []
+    await execute(
+        seeded,
+        "DELETE FROM consents",
+        "UPDATE centres SET name = 'moved'",
+        "INSERT INTO roles (user_id, role, granted_at) "
+        "SELECT user_id, 'admin', granted_at FROM roles WHERE role = 'volunteer'",
+        "DROP TABLE shift_signups",
+        # A table the backup does not have, pointing at one it has (a newer schema's would).
+        "CREATE TABLE later (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id))",
+        "INSERT INTO later SELECT id, id FROM users",
+        "UPDATE alembic_version SET version_num = '0008'",
+    )
+    assert await snapshot(seeded) != before
+
+    done = await cli("restore", str(file), url=seeded)
+
+    assert done.code == 0, done.err
+    assert done.out.splitlines() == [
+        f"restored from {file}",
+        f"database schema: {head_revision()} (newest)",
+    ]
+    assert await snapshot(seeded) == before
+
+
+async def test_a_backup_from_an_older_schema_comes_back_as_it_was(url: str, tmp_path: Path):
+    engine = create_engine(url)
+    try:
+        await upgrade(engine, "0008")
+    finally:
+        await engine.dispose()
+    before = await snapshot(url)
+    file = tmp_path / "before-the-update.backup"
+    assert (await cli("backup", str(file), url=url)).code == 0
+    assert (await cli("migrate", url=url)).code == 0  # the update adds tables with foreign keys
+    assert (await cli("seed", "--demo", url=url)).code == 0
+
+    done = await cli("restore", str(file), url=url)
+
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[1] == (
+        f"database schema: 0008, older than this version's {head_revision()}: "
+        "`reintegrate-bot run` migrates it when the bot starts"
+    )
+    assert await snapshot(url) == before
+    assert (await cli("migrate", url=url)).code == 0
+
+
+async def test_wrong_files_are_refused_in_one_line_and_change_nothing(seeded: str, tmp_path: Path):
+    before = await snapshot(seeded)
+    nowhere = tmp_path / "no such folder" / "x.backup"
+    assert "no directory" in one_line_error(await cli("backup", str(nowhere), url=seeded))
+    assert not nowhere.parent.exists()
+
+    missing = await cli("restore", str(tmp_path / "missing.backup"), url=seeded)
+    assert missing.code == 2 and "no file" in one_line_error(missing)
+
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a backup\n")
+    other = tmp_path / "other.db"  # a SQLite database, but not this bot's
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    for wrong in (text_file, other):
+        done = await cli("restore", str(wrong), url=seeded)
+        assert done.code == 2 and "not a backup" in one_line_error(done), done.err
+
+    assert await snapshot(seeded) == before
+
+
+async def test_a_failed_backup_leaves_the_last_good_one_and_no_partial_file(
+    seeded: str, tmp_path: Path
+):
+    file = tmp_path / "nightly.backup"
+    assert (await cli("backup", str(file), url=seeded)).code == 0
+    good = file.read_bytes()
+    if is_sqlite(seeded):
+        broken = tmp_path / "broken.db"
+        broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+        broken_url = f"sqlite+aiosqlite:///{broken}"
+    else:
+        broken_url = seeded.rsplit("/", 1)[0] + "/no_such_database"
+
+    done = await cli("backup", str(file), url=broken_url)
+
+    assert done.code == 1
+    assert one_line_error(done).startswith("backup failed: ")
+    assert file.read_bytes() == good
+    assert partial_files(tmp_path) == []
+
+
+async def test_sqlite_backup_while_another_connection_is_writing(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    for verb in (("migrate",), ("seed", "--demo")):
+        assert (await cli(*verb, url=url)).code == 0
+    writer = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM shifts")
+        # The bot holds the write lock mid-transaction: the backup copies the last commit.
+        done = await cli("backup", str(tmp_path / "b.backup"), url=url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert done.code == 0, done.err
+    with sqlite3.connect(tmp_path / "b.backup") as copy:
+        assert copy.execute("SELECT count(*) FROM shifts").fetchone() == (110,)
+        assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    copy.close()
+
+
+async def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(tmp_path: Path):
+    # A stand-in pg_dump that notes what it was given: no server needed.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pg_dump"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > "{tmp_path}/argv"\n'
+        f'printf "%s" "$PGPASSWORD" > "{tmp_path}/password"\n'
+        'for a in "$@"; do case "$a" in --file=*) printf dump > "${a#--file=}";; esac; done\n'
+    )
+    fake.chmod(0o755)
+    url = "postgresql+asyncpg://bot:s3cr%40t@db.example:6543/reintegrate?ssl=require"
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+    done = await cli("backup", str(tmp_path / "x.backup"), url=url, env={"PATH": path})
+
+    assert done.code == 0, done.err
+    argv = (tmp_path / "argv").read_text().splitlines()
+    assert (tmp_path / "password").read_text() == "s3cr@t"
+    assert not any("s3cr" in arg for arg in argv), argv
+    assert argv[:3] == ["--format=custom", "--no-owner", "--no-privileges"]
+    assert "--dbname=postgresql://bot@db.example:6543/reintegrate?sslmode=require" in argv
+
+
+async def test_without_pg_dump_the_backup_says_so_in_one_line(tmp_path: Path):
+    url = "postgresql+asyncpg://bot:secret@127.0.0.1:5432/reintegrate"
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    done = await cli("backup", str(tmp_path / "x.backup"), url=url, env={"PATH": str(empty)})
+    assert done.code == 1
+    assert one_line_error(done).startswith("pg_dump is not installed")
+    assert sorted(p.name for p in files(tmp_path)) == ["empty-bin"]

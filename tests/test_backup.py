@@ -8,13 +8,11 @@ import os
 import shutil
 import sqlite3
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -22,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import create_engine, is_sqlite
 from storage.migrate import head_revision, upgrade
-from tests.conftest import PG_URL, REQUIRE_POSTGRES, _dsn
+from tests.conftest import REQUIRE_POSTGRES, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,15 +76,8 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
         if REQUIRE_POSTGRES:
             pytest.fail(f"REQUIRE_POSTGRES=1 but {', '.join(missing)} not installed")
         pytest.skip(f"{', '.join(missing)} not installed")
-    base, _ = _dsn(PG_URL).rsplit("/", 1)
-    name = f"backup_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_pg_database("backup") as url:
+        yield url
 
 
 @pytest.fixture

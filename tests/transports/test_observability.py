@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import aiohttp
 import pytest
@@ -18,7 +17,7 @@ from tests.flows.test_legal import to_times
 from tests.flows.test_workshops import browse, joined, programme
 from tests.outbox.helpers import Recorder, enqueue, tick, user_id, worker
 from tests.outbox.test_delivery import HELLO
-from tests.transports.test_telegram_run import button, cli, free_port, sent_texts, stop
+from tests.transports.test_telegram_run import button, cli, sent_texts, stop, telegram_env
 
 TG_USER = 587_213_449  # a Telegram id that must not reach the logs
 NAME, PHONE = "Milica", "064 765 4321"
@@ -49,19 +48,11 @@ async def scrape(port: int) -> dict:
 
 async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tmp_path):
     async with FakeTelegram() as tg:
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/run.db",
-            "DEFAULT_LOCALE": "en",
-            "TELEGRAM_BOT_TOKEN": "123456:TEST",
-            "TELEGRAM_API_BASE": tg.url,
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": str(port),
-            "METRICS_ENABLED": "true",
-            "LOG_FORMAT": "json",
-            "LOG_LEVEL": "INFO",
-        }
+        env = telegram_env(
+            tg, f"sqlite+aiosqlite:///{tmp_path}/run.db",
+            METRICS_ENABLED="true", LOG_FORMAT="json", LOG_LEVEL="INFO",
+        )  # fmt: skip
+        port = int(env["HTTP_PORT"])
         proc = await cli("seed", "--demo", env=env)
         assert await proc.wait() != 0, "seeding needs the schema: `run` is what migrates"
         proc = await cli("run", env=env)

@@ -32,18 +32,24 @@ async def cli(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     )  # fmt: skip
 
 
+def telegram_env(tg: FakeTelegram, database_url: str, **more: str) -> dict[str, str]:
+    """The environment of a `run` process talking to the fake Telegram on a free port."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEFAULT_LOCALE": "en",
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "TELEGRAM_API_BASE": tg.url,
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(free_port()),
+        **more,
+    }
+
+
 @pytest.fixture
 async def environment(tmp_path):
     async with FakeTelegram() as tg:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/run.db",
-            "DEFAULT_LOCALE": "en",
-            "TELEGRAM_BOT_TOKEN": "123456:TEST",
-            "TELEGRAM_API_BASE": tg.url,
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": str(free_port()),
-        }
+        env = telegram_env(tg, f"sqlite+aiosqlite:///{tmp_path}/run.db")
         for verb in (("migrate",), ("seed", "--demo")):
             proc = await cli(*verb, env=env)
             assert await proc.wait() == 0

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 
 import aiohttp
-import asyncpg
 import pytest
 
-from tests.conftest import PG_URL, _dsn
+from tests.conftest import fresh_pg_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.transports.test_telegram_run import button, cli, free_port, sent_texts, stop
 
@@ -23,15 +21,8 @@ async def database(postgres_available):
     """A fresh PostgreSQL database for the processes (each process opens its own pool)."""
     if not postgres_available:
         pytest.skip("PostgreSQL is not reachable")
-    base, _ = _dsn(PG_URL).rsplit("/", 1)
-    name = f"scale_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_pg_database("scale") as url:
+        yield url
 
 
 async def post(http: aiohttp.ClientSession, port: int, update: dict) -> int:

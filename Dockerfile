@@ -38,7 +38,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
-# pg_dump and pg_restore for `reintegrate-bot backup` and `restore`. Not pinned (DL3008): the
+# pg_dump, pg_restore and psql for `reintegrate-bot backup` and `restore`. Not pinned (DL3008): the
 # Debian release is pinned above, and its security updates should come in with each build.
 # hadolint ignore=DL3008
 RUN apt-get update \

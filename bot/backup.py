@@ -1,4 +1,4 @@
-"""`backup` and `restore`: SQLite's online backup API, or pg_dump and pg_restore for PostgreSQL."""
+"""`backup` and `restore`: SQLite's online backup API, or PostgreSQL's pg_dump, pg_restore, psql."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import create_engine, is_sqlite
 from storage.migrate import alembic_config, current_revision, head_revision
@@ -30,6 +31,10 @@ _RELATION_KINDS = {
     "m": "MATERIALIZED VIEW",
     "S": "SEQUENCE",
 }
+
+# How often, and how far apart in seconds, `restore` looks for other connections to PostgreSQL.
+_OTHERS_CHECKS = 5
+_OTHERS_WAIT = 0.4
 
 
 class BackupError(Exception):
@@ -58,17 +63,18 @@ async def backup(database_url: str, file: Path) -> int:
     return await asyncio.to_thread(os.path.getsize, file)
 
 
-async def restore(database_url: str, file: Path) -> str | None:
-    """Replace the database with the backup in `file` (stop the bot first); returns its revision.
+async def restore(database_url: str, file: Path, *, force: bool = False) -> str | None:
+    """Replace the database with the backup in `file`, all or nothing; returns its revision.
 
-    The schema comes back as the backup had it; a backup from an older version of the bot is
-    migrated when the bot starts.
+    PostgreSQL: refused while other programs (the bot) are connected, unless `force`. The schema
+    comes back as the backup had it; a backup from an older version of the bot is migrated when
+    the bot starts.
     """
     database = _restore_source(database_url, file)
     if database is not None:
         await asyncio.to_thread(_sqlite_restore, file, database)
     else:
-        await _pg_restore(database_url, file)
+        await _pg_restore(database_url, file, force=force)
     engine = create_engine(database_url)
     try:
         return await current_revision(engine)
@@ -241,23 +247,29 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-async def _run(argv: list[str], env: dict[str, str], failure: str) -> str:
+async def _run(
+    argv: list[str], env: dict[str, str], failure: str, stdout: int | None = None
+) -> str:
+    """Run a client tool; its output (unless sent to `stdout`), or its complaint in one line."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE if stdout is None else stdout,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     if proc.returncode != 0:
-        said = " ".join(err.decode(errors="replace").split())
+        # psql prefixes its errors with "psql:SCRIPT:LINE: ", the name of our temporary file.
+        said = " ".join(
+            re.sub(r"^psql:.*?:\d+: ", "", err.decode(errors="replace"), flags=re.M).split()
+        )
         raise BackupError(f"{failure}: {said or f'{Path(argv[0]).name} exited {proc.returncode}'}")
-    return out.decode(errors="replace")
+    return (out or b"").decode(errors="replace")
 
 
-async def _pg_restore(database_url: str, file: Path) -> None:
-    pg_restore = _tool("pg_restore")
+async def _pg_restore(database_url: str, file: Path, *, force: bool) -> None:
+    pg_restore, psql = _tool("pg_restore"), _tool("psql")
     dsn, env = _libpq(database_url)
     # "./" before a relative name: one starting with "-" would read as an option.
     source = str(file) if file.is_absolute() else f"./{file}"
@@ -267,19 +279,57 @@ async def _pg_restore(database_url: str, file: Path) -> None:
         raise BackupError(str(exc), 2) from None
     if not re.search(r"^\d+; \d+ \d+ TABLE \S+ alembic_version ", contents, re.MULTILINE):
         raise BackupError(f"{file} is not a backup of this bot's database (no alembic_version)", 2)
-    await _drop_what_the_backup_lacks(database_url, contents)
-    await _run(
-        [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-         "--single-transaction", "--exit-on-error", f"--dbname={dsn}", source],
-        env, "restore failed",
-    )  # fmt: skip
+    drops = await _prepare(database_url, contents, force=force)
+    # One transaction, all or nothing: the drops of what the backup lacks, then pg_restore's
+    # script (its own drops, the schema, the data). pg_restore writes the whole script first:
+    # fed to psql as it comes, a backup that cannot be read to its end would end the script
+    # early, and psql would commit the half it had. The script holds all the data, so it is
+    # readable by its owner only (mkstemp) and deleted at once.
+    unchanged = "restore failed, the database is unchanged"
+    try:
+        fd, script = await asyncio.to_thread(_script_file, drops)
+    except OSError as exc:
+        raise BackupError(f"{unchanged}: cannot write a temporary file: {exc}") from None
+    try:
+        try:
+            await _run(
+                [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                 "--file=-", source],
+                env, unchanged, stdout=fd,
+            )  # fmt: skip
+        finally:
+            os.close(fd)
+        await _run(
+            [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+             f"--file={script}", f"--dbname={dsn}"],
+            env, unchanged, stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        await asyncio.to_thread(script.unlink, missing_ok=True)
 
 
-async def _drop_what_the_backup_lacks(database_url: str, contents: str) -> None:
-    # pg_restore --clean drops only what the backup has. Tables of a newer schema (restoring
-    # the backup from before an update) would stay, and their foreign keys stop the drop of
-    # the tables they point to, so they go first. This is outside pg_restore's transaction:
-    # if pg_restore then fails, all that is lost is what the backup does not have anyway.
+def _script_file(drops: list[str]) -> tuple[int, Path]:
+    """A new SQL file, readable by its owner only, holding `drops`; open for more at its end."""
+    fd, name = tempfile.mkstemp(prefix="reintegrate-restore.", suffix=".sql")
+    try:
+        # Through a copy of the descriptor, which shares its position: `fd` stays open.
+        with open(os.dup(fd), "wb") as out:
+            out.write(b"SET client_min_messages = warning;\n")
+            out.write("".join(f"{statement};\n" for statement in drops).encode())
+    except OSError:
+        os.close(fd)
+        Path(name).unlink(missing_ok=True)
+        raise
+    return fd, Path(name)
+
+
+async def _prepare(database_url: str, contents: str, *, force: bool) -> list[str]:
+    """Refuse while others are connected (unless `force`); what to drop that the backup lacks.
+
+    pg_restore --clean drops only what the backup has. Tables of a newer schema (restoring the
+    backup from before an update) would stay, and their foreign keys stop the drop of the
+    tables they point to, so they go first, in the restore's transaction.
+    """
     entries = [line + " " for line in contents.splitlines() if not line.startswith(";")]
 
     def in_backup(kind: str, schema: str, tag: str) -> bool:
@@ -288,7 +338,9 @@ async def _drop_what_the_backup_lacks(database_url: str, contents: str) -> None:
 
     engine = create_engine(database_url)
     try:
-        async with engine.begin() as conn:
+        async with engine.connect() as conn:
+            if not force:
+                await _alone(conn)
             quote = conn.dialect.identifier_preparer.quote
             schema = (await conn.execute(text("SELECT current_schema()"))).scalar_one()
             where = "n.nspname = current_schema()"
@@ -317,12 +369,35 @@ async def _drop_what_the_backup_lacks(database_url: str, contents: str) -> None:
                 kind = _RELATION_KINDS[relkind]
                 if not in_backup(kind, schema, name):
                     drops.append(f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)} CASCADE")
-            for statement in drops:
-                await conn.execute(text(statement))
     except (SQLAlchemyError, OSError) as exc:
-        raise BackupError(f"restore failed: {_line(exc)}") from None
+        raise BackupError(f"restore failed, the database is unchanged: {_line(exc)}") from None
     finally:
         await engine.dispose()
+    return drops
+
+
+async def _alone(conn: AsyncConnection) -> None:
+    """Refuse to restore under a running bot: its connections would see the tables vanish."""
+    others = 0
+    for attempt in range(_OTHERS_CHECKS):
+        if attempt:
+            # A program just stopped (`docker compose stop bot`) may still be leaving.
+            await asyncio.sleep(_OTHERS_WAIT)
+        others = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                )
+            )
+        ).scalar_one()
+        await conn.rollback()  # pg_stat_activity is a snapshot per transaction
+        if not others:
+            return
+    raise BackupError(
+        f"{others} other connection(s) to the database: stop the bot first "
+        "(docker compose stop bot), or pass --force"
+    )
 
 
 def _line(exc: BaseException) -> str:

@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="replace the database with the backup in FILE (stop the bot first)"
     )
     res.add_argument("file", metavar="FILE", help="a file written by `reintegrate-bot backup`")
+    res.add_argument(
+        "--force", action="store_true",
+        help="restore even though other programs (the bot) are connected to the PostgreSQL "
+        "database; without it, restore refuses",
+    )  # fmt: skip
     return p
 
 
@@ -102,8 +107,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     # Migrations are applied at start (replicas starting together take turns, see
     # storage.migrate.upgrade), so updating is
     # `git pull && docker compose up -d --build`.
+    from storage.migrate import SchemaOutdated
+
     try:
         await migrate(settings)
+    except SchemaOutdated as exc:  # a newer version's schema: this one was rolled back
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
     except (OSError, SQLAlchemyError) as exc:  # the database is unreachable or refuses us
         print(f"Cannot start: database: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
@@ -146,7 +156,13 @@ async def _serve(settings: Settings, serve: Callable[[App], Awaitable[None]]) ->
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    before, after = await migrate(settings)
+    from storage.migrate import SchemaOutdated
+
+    try:
+        before, after = await migrate(settings)
+    except SchemaOutdated as exc:
+        print(f"Cannot migrate: {exc}", file=sys.stderr)
+        return 1
     print(
         f"database schema: {before or 'empty'} -> {after}"
         if before != after
@@ -330,7 +346,7 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.backup import BackupError, restore, revision_note
 
     try:
-        revision = await restore(settings.database_url, Path(args.file))
+        revision = await restore(settings.database_url, Path(args.file), force=args.force)
     except BackupError as exc:
         print(exc, file=sys.stderr)
         return exc.code

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
+from types import TracebackType
 from typing import Any
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -14,7 +18,41 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
 
 
-class KeyValueFormatter(logging.Formatter):
+def withheld_traceback(exc_info: ExcInfo) -> str:
+    """A traceback with its frames and exception types, without the exceptions' messages.
+
+    A message can quote people's data: a database error's DETAIL names the row's values
+    ("Key (phone)=(064 …) already exists"), a KeyError its key. The frames say where it broke.
+    """
+    chain: list[BaseException] = []
+    exc: BaseException | None = exc_info[1]
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    parts: list[str] = []
+    for exc in reversed(chain):
+        if parts:
+            parts.append("\nwhich led to\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(exc.__traceback__))
+        kind = type(exc)
+        parts.append(f"{kind.__module__}.{kind.__qualname__} (message withheld)")
+    return "".join(parts)
+
+
+class _Formatter(logging.Formatter):
+    """Exceptions without their messages unless `full_exceptions` (LOG_LEVEL=DEBUG)."""
+
+    def __init__(self, *, full_exceptions: bool = False) -> None:
+        super().__init__()
+        self.full_exceptions = full_exceptions
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        """The traceback, messages withheld unless debugging."""
+        return super().formatException(ei) if self.full_exceptions else withheld_traceback(ei)
+
+
+class KeyValueFormatter(_Formatter):
     """`time level logger event key=value …` for people reading a terminal."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -26,7 +64,7 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(_Formatter):
     """One JSON object per line, for log collectors."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -43,9 +81,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", stream: Any = None) -> None:
-    """Route all logs to stderr (or `stream`) in the chosen format."""
+    """Route all logs to stderr (or `stream`) in the chosen format.
+
+    Exceptions are logged with their frames and types; their messages only at DEBUG.
+    """
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
+    # Exception messages can quote personal data: only a person debugging sees them.
+    full = logging.getLevelName(level) == logging.DEBUG
+    formatter = JsonFormatter if fmt == "json" else KeyValueFormatter
+    handler.setFormatter(formatter(full_exceptions=full))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -94,6 +94,9 @@ class Conversation:
                 },
             )
             return [error(self._bare_context(incoming, trace.locale))]
+        except BaseException:  # cancelled (the process stops): neither answered nor failed
+            outcome = "cancelled"
+            raise
         finally:
             seconds = time.perf_counter() - started
             # Ids and route names only: never the text, a name or a phone number.
@@ -146,8 +149,10 @@ class Conversation:
                 consent_version=self._consent_version,
                 policy=self._policy,
             )
-            trace.route, reply = await self._dispatch(ctx)
-            trace.flow = ctx.flow
+            try:
+                trace.route, reply = await self._dispatch(ctx)
+            finally:
+                trace.flow = ctx.flow  # a failure's log line names the flow too
             # A step that only repeats itself (a re-asked question) writes nothing.
             if ctx.user is not None and ctx.state_changed and ctx.state != state:
                 await uow.states.save(ctx.user.id, ctx.state, self._clock.now())

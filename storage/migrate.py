@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,25 @@ MIGRATION_LOCK_KEY = 0x52454E54
 
 class SchemaOutdated(RuntimeError):
     """The database is not at the newest schema revision."""
+
+
+class SchemaNewer(SchemaOutdated):
+    """The database's schema comes from a newer version of the bot (one rolled back)."""
+
+
+def _newer(current: str | None) -> SchemaNewer | None:
+    """A SchemaNewer if this code does not know `current`, else None."""
+    if current is None:
+        return None
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except CommandError:
+        return SchemaNewer(
+            f"the database schema is at {current}, which a newer version of the bot made; "
+            f"this version knows up to {head_revision()}: run the newer version again, or "
+            "restore a backup made with this one"
+        )
+    return None
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -51,6 +71,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         before = MigrationContext.configure(conn).get_current_revision()
+        if (newer := _newer(before)) is not None:
+            raise newer
         command.upgrade(alembic_config(conn), revision)
         return before, MigrationContext.configure(conn).get_current_revision()
 
@@ -71,6 +93,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 async def check_current(engine: AsyncEngine) -> None:
     """Raise SchemaOutdated unless the database is at the newest revision."""
     current, head = await current_revision(engine), head_revision()
+    if (newer := _newer(current)) is not None:
+        raise newer
     if current != head:
         raise SchemaOutdated(
             f"the database schema is at {current or 'nothing'}, the code needs {head}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from storage.db import create_engine, is_sqlite
 from storage.migrate import head_revision, upgrade
@@ -69,9 +71,22 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/bot.db"
         return
+    async with pg_database(request) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An empty PostgreSQL database of its own."""
+    async with pg_database(request) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def pg_database(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     if not request.getfixturevalue("postgres_available"):
         pytest.skip("PostgreSQL not reachable")
-    missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
+    missing = [tool for tool in ("pg_dump", "pg_restore", "psql") if shutil.which(tool) is None]
     if missing:
         if REQUIRE_POSTGRES:
             pytest.fail(f"REQUIRE_POSTGRES=1 but {', '.join(missing)} not installed")
@@ -296,3 +311,148 @@ async def test_without_pg_dump_the_backup_says_so_in_one_line(tmp_path: Path):
     assert done.code == 1
     assert one_line_error(done).startswith("pg_dump is not installed")
     assert sorted(p.name for p in files(tmp_path)) == ["empty-bin"]
+
+
+def stand_in(folder: Path, tool: str, body: str) -> dict[str, str]:
+    """A shell script named `tool` in `folder` that runs `body` ($REAL: the real tool); the
+    environment that puts it first on the PATH."""
+    folder.mkdir(exist_ok=True)
+    real = shutil.which(tool)
+    assert real is not None
+    script = folder / tool
+    script.write_text(f'#!/bin/sh\nREAL="{real}"\n{body}\n')
+    script.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize(
+    "failure", ["a view elsewhere uses a table", "the last statement fails", "the file ends early"]
+)
+async def test_a_failed_restore_leaves_the_database_exactly_as_it_was(
+    pg_url: str, tmp_path: Path, failure: str
+):
+    # The backup is from before an update (0008); the update adds tables, which restore drops
+    # first (the backup lacks them), then the restore fails: all of it must be undone.
+    engine = create_engine(pg_url)
+    try:
+        await upgrade(engine, "0008")
+    finally:
+        await engine.dispose()
+    file = tmp_path / "before-the-update.backup"
+    assert (await cli("backup", str(file), url=pg_url)).code == 0
+    assert (await cli("migrate", url=pg_url)).code == 0
+    assert (await cli("seed", "--demo", url=pg_url)).code == 0
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"TMPDIR": str(temporary)}
+    if failure == "a view elsewhere uses a table":
+        # pg_restore's own DROP TABLE users fails, after the drops of the newer tables.
+        await execute(
+            pg_url,
+            "CREATE SCHEMA elsewhere",
+            "CREATE VIEW elsewhere.people AS SELECT id FROM public.users",
+        )
+    elif failure == "the last statement fails":
+        # Everything restored, and then an error: the tables, rows and revision go back too.
+        env |= stand_in(
+            tmp_path / "bin",
+            "pg_restore",
+            '"$REAL" "$@" || exit\ncase " $* " in *" --list "*) ;; *) echo "SELECT 1/0;" ;; esac',
+        )
+    else:
+        whole = file.read_bytes()
+        file.write_bytes(whole[:-64])  # its table of contents is whole, its data is not
+        listed = await asyncio.create_subprocess_exec(
+            "pg_restore", "--list", str(file), stdout=asyncio.subprocess.DEVNULL
+        )
+        assert await listed.wait() == 0
+    before = await snapshot(pg_url)
+    assert before["revision"] == head_revision()
+
+    done = await cli("restore", str(file), url=pg_url, env=env)
+
+    assert done.code == 1, done.out
+    assert one_line_error(done).startswith("restore failed, the database is unchanged: ")
+    assert done.out == ""
+    assert await snapshot(pg_url) == before
+    assert files(temporary) == []  # the SQL script, all the data in plain text, is gone
+    migrated = await cli("migrate", url=pg_url)
+    assert migrated.out.strip() == f"database schema: {head_revision()} (newest)"
+
+
+async def test_restore_refuses_while_another_program_is_connected(pg_url: str, tmp_path: Path):
+    for verb in (("migrate",), ("seed", "--demo")):
+        assert (await cli(*verb, url=pg_url)).code == 0
+    backed_up = await snapshot(pg_url)
+    file = tmp_path / "nightly.backup"
+    assert (await cli("backup", str(file), url=pg_url)).code == 0
+    await execute(pg_url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
+    before = await snapshot(pg_url)
+    bot = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        refused = await cli("restore", str(file), url=pg_url)
+
+        assert refused.code == 1, refused.out
+        assert one_line_error(refused) == (
+            "1 other connection(s) to the database: stop the bot first "
+            "(docker compose stop bot), or pass --force"
+        )
+        assert await snapshot(pg_url) == before
+
+        forced = await cli("restore", "--force", str(file), url=pg_url)
+
+        assert forced.code == 0, forced.err
+        assert forced.out.splitlines()[0] == f"restored from {file}"
+        assert await bot.fetchval("SELECT count(*) FROM consents") > 0
+    finally:
+        await bot.close()
+    assert await snapshot(pg_url) == backed_up
+
+
+async def test_pg_restore_and_psql_get_the_password_in_their_environment_not_arguments(
+    pg_url: str, tmp_path: Path
+):
+    password = make_url(pg_url).password
+    if not password:
+        pytest.skip("the test database's URL has no password")
+    assert (await cli("migrate", url=pg_url)).code == 0
+    file = tmp_path / "x.backup"
+    assert (await cli("backup", str(file), url=pg_url)).code == 0
+    env: dict[str, str] = {}
+    for tool in ("pg_restore", "psql"):
+        # Each call: its arguments, one a line, then a line "--", and its PGPASSWORD.
+        env = stand_in(
+            tmp_path / "bin",
+            tool,
+            f'printf "%s\\n" "$@" -- >> "{tmp_path}/{tool}.argv"\n'
+            f'printf "%s\\n" "$PGPASSWORD" >> "{tmp_path}/{tool}.password"\n'
+            'exec "$REAL" "$@"',
+        )
+
+    done = await cli("restore", str(file), url=pg_url, env=env)
+
+    assert done.code == 0, done.err
+    for tool, calls in (("pg_restore", 2), ("psql", 1)):  # --list, the script; running it
+        argv = (tmp_path / f"{tool}.argv").read_text().splitlines()
+        assert argv.count("--") == calls, argv
+        assert (tmp_path / f"{tool}.password").read_text().splitlines() == [password] * calls
+        assert not any(f":{password}@" in arg or "password=" in arg for arg in argv), argv
+    psql = (tmp_path / "psql.argv").read_text().splitlines()
+    assert {"--no-psqlrc", "--single-transaction", "--set=ON_ERROR_STOP=1"} <= set(psql)
+    plain = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=True)
+    assert f"--dbname={plain.replace(':***@', '@')}" in psql
+
+
+async def test_without_psql_the_restore_says_so_in_one_line(tmp_path: Path):
+    url = "postgresql+asyncpg://bot:secret@127.0.0.1:5432/reintegrate"
+    only_pg_restore = tmp_path / "bin"
+    only_pg_restore.mkdir()
+    pg_restore = shutil.which("pg_restore") or "/bin/true"  # found by name only
+    (only_pg_restore / "pg_restore").symlink_to(pg_restore)
+    file = tmp_path / "x.backup"
+    file.write_bytes(b"PGDMP" + bytes(100))
+
+    done = await cli("restore", str(file), url=url, env={"PATH": str(only_pg_restore)})
+
+    assert done.code == 1
+    assert one_line_error(done).startswith("psql is not installed")

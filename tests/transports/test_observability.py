@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import aiohttp
 import pytest
+from aiogram.exceptions import TelegramServerError
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.config import load_settings
+from bot.transports.telegram.app import make_bot
+from bot.transports.telegram.sender import TelegramSender, Unreachable
 from bot.transports.viber.client import ViberClient, ViberError
 from bot.transports.web import web_app
+from handlers.messages import Outgoing
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
 from tests.flows.test_legal import to_times
@@ -164,6 +170,47 @@ async def test_viber_sends_refusals_and_slow_downs_are_counted():
             vb.fail_next(3)
             with pytest.raises(ViberError):
                 await client.send_message("u1", {"type": "text", "text": "hi"})
+            vb.http_error_next(429)  # a proxy's 429, without Viber's JSON
+            with pytest.raises(ViberError):
+                await client.send_message("u1", {"type": "text", "text": "hi"})
         finally:
             await client.close()
-    assert counted == [("viber", "sent"), ("viber", "rate_limited"), ("viber", "failed")]
+    assert counted == [
+        ("viber", "sent"), ("viber", "rate_limited"), ("viber", "failed"), ("viber", "rate_limited")
+    ]  # fmt: skip
+
+
+async def test_telegram_counts_each_message_once_by_how_it_ended():
+    counted: list[str] = []
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    async def unreachable(_chat_id: str) -> None:
+        return None
+
+    async with FakeTelegram() as tg:
+        bot = make_bot(load_settings(telegram_bot_token="1:T", telegram_api_base=tg.url))
+        sender = TelegramSender(
+            bot, unreachable, attempts=2, sleep=no_sleep, count=lambda _p, o: counted.append(o)
+        )
+        try:
+            text = Outgoing("42", "Hello", "menu", ())
+            tg.fail_next("sendMessage", 500, "Internal Server Error")  # retried, then sent
+            await sender.send("42", text)
+            assert counted == ["sent"]
+            # Pressing a button that shows the same screen again: Telegram says "not modified".
+            tg.fail_next("editMessageText", 400, "Bad Request: message is not modified")
+            await sender.deliver("42", [replace(text, replace=True)], edit=7)
+            assert counted == ["sent"], "an unchanged screen is no failed message"
+            for _ in range(2):
+                tg.fail_next("sendMessage", 502, "Bad Gateway")
+            with pytest.raises(TelegramServerError):
+                await sender.send("42", text)
+            assert counted == ["sent", "failed"], "failed once, after the last try"
+            tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+            with pytest.raises(Unreachable):
+                await sender.send("42", text)
+            assert counted == ["sent", "failed", "failed"]
+        finally:
+            await bot.session.close()

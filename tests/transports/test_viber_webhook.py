@@ -8,6 +8,7 @@ import hmac
 import html
 import itertools
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -406,3 +407,21 @@ async def test_a_keyboard_longer_than_a_viber_screen_is_paged_from_any_process(a
     # A button from the second page reaches the core like any other.
     back_to_menu = await viber.press(ANA, "Choice 39")
     assert any(MENU.msgid.split(".")[0] in m.get("text", "") for m in back_to_menu)
+
+
+async def test_viber_updates_page_flips_and_the_welcome_are_counted(app, viber, caplog):
+    def value(counter, *labels):
+        return counter.labels(*labels)._value.get()
+
+    metrics = app.metrics
+    caplog.set_level(logging.INFO, logger="reintegrate")
+    await onboard(viber)  # the welcome (in the callback's answer), then three presses
+    assert value(metrics.updates, "viber", "ok") == 4
+    assert value(metrics.sent, "viber") == len(viber.fake.sent()) + 1, "the welcome counts"
+    rows = tuple((Button(f"Choice {i}", "menu:main"),) for i in range(40))
+    await viber.transport.webhook._send(ANA, [Outgoing(ANA, "Pick one", "test.long", rows)])
+    first = viber.fake.sent()[-1]["keyboard"]["Buttons"]
+    await viber.say(ANA, next(b["ActionBody"] for b in first if "viber:page:" in b["ActionBody"]))
+    assert value(metrics.updates, "viber", "ok") == 5, "a page flip is an update too"
+    flips = [r for r in caplog.records if getattr(r, "flow", None) == "keyboard"]
+    assert len(flips) == 1 and isinstance(flips[0].user, int)

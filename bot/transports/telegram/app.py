@@ -36,7 +36,6 @@ from aiohttp import web
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Limiter, Platform
-from bot.transports.telegram.counting import MessageCounter
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
 from bot.transports.telegram.ordering import KeyedLocks
 from bot.transports.telegram.outbox import TelegramOutboxSender
@@ -60,15 +59,10 @@ _RESPONSE_TYPES = tuple(
 )  # fmt: skip
 
 
-def make_bot(settings: Settings, count: Callable[[str, str], None] | None = None) -> Bot:
-    """A Bot talking to TELEGRAM_API_BASE (Telegram, a self-hosted server, or a test server).
-
-    `count(platform, outcome)` hears of every message sent (see counting.MessageCounter).
-    """
+def make_bot(settings: Settings) -> Bot:
+    """A Bot talking to TELEGRAM_API_BASE (Telegram, a self-hosted server, or a test server)."""
     assert settings.telegram_bot_token
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-    if count is not None:
-        session.middleware(MessageCounter(count))
     return Bot(settings.telegram_bot_token, session=session)
 
 
@@ -77,7 +71,7 @@ class Bridge:
 
     def __init__(self, app: App, bot: Bot, *, dedupe: bool = True) -> None:
         self.app = app
-        self.sender = TelegramSender(bot, self._unreachable)
+        self.sender = TelegramSender(bot, self._unreachable, count=app.metrics.message)
         self.locks = KeyedLocks()
         # Webhook deliveries are retried by Telegram, so their ids are recorded; getUpdates'
         # offset already hands each update out once, so polling skips that write.
@@ -155,11 +149,11 @@ class TelegramTransport:
     def __init__(self, app: App) -> None:
         settings = app.settings
         self.app = app
-        self.bot = make_bot(settings, app.metrics.message)
+        self.bot = make_bot(settings)
         self.webhook = bool(settings.telegram_webhook_url)
         self.dp = make_dispatcher(Bridge(app, self.bot, dedupe=self.webhook))
         limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
-        self.platform = Platform(TelegramOutboxSender(self.bot), limits)
+        self.platform = Platform(TelegramOutboxSender(self.bot, app.metrics.message), limits)
 
     @property
     def polls(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -28,8 +29,8 @@ async def _nothing(_chat_id: str) -> None:
 class TelegramOutboxSender:
     """Sends outbox messages; retries and pacing are the delivery worker's business."""
 
-    def __init__(self, bot: Bot) -> None:
-        self._sender = TelegramSender(bot, _nothing, attempts=1)
+    def __init__(self, bot: Bot, count: Callable[[str, str], None] | None = None) -> None:
+        self._sender = TelegramSender(bot, _nothing, attempts=1, count=count)
 
     async def send(self, chat_id: str, out: Outgoing) -> Result:
         """Send once and say how it went."""

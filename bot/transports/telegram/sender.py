@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -27,11 +28,14 @@ from aiogram.methods import (
 )
 from aiogram.types import BufferedInputFile
 
+from bot.transports.telegram.inbound import PLATFORM
 from bot.transports.telegram.render import caption_fits, escape, markup, split
 from handlers.messages import Outgoing
 
 log = logging.getLogger("reintegrate.telegram")
 T = TypeVar("T")
+# The calls that put a message in front of a person: counted as sent, failed or rate-limited.
+MESSAGES = (SendMessage, SendPhoto, SendDocument, SendLocation, SendVenue, EditMessageText)
 
 
 class Unreachable(Exception):
@@ -49,8 +53,10 @@ class TelegramSender:
         attempts: int = 5,
         backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        count: Callable[[str, str], None] | None = None,
     ) -> None:
         self.bot = bot
+        self.count = count
         self.on_unreachable = on_unreachable
         self.attempts = attempts
         self.backoff = backoff
@@ -60,14 +66,16 @@ class TelegramSender:
         """One Bot API call: wait out 429s, retry network and 5xx errors with backoff."""
         for attempt in range(1, self.attempts + 1):
             try:
-                return await self.bot(method)
+                result = await self.bot(method)
             except TelegramRetryAfter as exc:
+                self._counted(method, "rate_limited")
                 if attempt == self.attempts:
                     raise
                 log.warning("telegram rate limited", extra={"retry_after": exc.retry_after})
                 await self.sleep(exc.retry_after)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 if attempt == self.attempts:
+                    self._counted(method, "failed")
                     raise
                 delay = min(self.backoff * 2 ** (attempt - 1), 30.0)
                 log.warning(
@@ -76,9 +84,22 @@ class TelegramSender:
                 )
                 await self.sleep(delay)
             except TelegramForbiddenError:
+                self._counted(method, "failed")
                 await self.on_unreachable(chat_id)
                 raise Unreachable(chat_id) from None
+            except TelegramAPIError:
+                # A refused edit is no lost message: it already shows, or is sent anew.
+                if not isinstance(method, EditMessageText):
+                    self._counted(method, "failed")
+                raise
+            else:
+                self._counted(method, "sent")
+                return result
         raise TelegramNetworkError(method=method, message="still rate limited after retries")
+
+    def _counted(self, method: TelegramMethod[Any], outcome: str) -> None:
+        if self.count is not None and isinstance(method, MESSAGES):
+            self.count(PLATFORM, outcome)
 
     async def deliver(
         self, chat_id: str, replies: list[Outgoing], *, edit: int | None = None

@@ -92,6 +92,8 @@ class ViberClient:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
+            if http_status == 429:  # a proxy (or Viber) without a JSON body: slow down all the same
+                raise ViberError(TOO_MANY_REQUESTS, "HTTP 429")
             if http_status >= 400:  # not Viber speaking (a proxy, a wrong address)
                 raise ViberError(-1, f"HTTP {http_status}")
             raise ViberUnavailable(f"{method}: HTTP {http_status} without a JSON answer")

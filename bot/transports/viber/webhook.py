@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +90,10 @@ class ViberWebhook:
                     await self._message(body)
                 case "conversation_started":
                     welcome = await self._welcome(body)
-                    return web.json_response(welcome) if welcome else web.Response()
+                    if not welcome:
+                        return web.Response()
+                    self.app.metrics.message(PLATFORM, "sent")  # Viber shows the answer itself
+                    return web.json_response(welcome)
                 case "unsubscribed":
                     await self._unsubscribed(_text(body, "user_id"))
                 case "delivered" | "seen" | "failed":
@@ -133,8 +137,20 @@ class ViberWebhook:
         language = sender.get("language")
         hint = language if isinstance(language, str) else None
         page = keyboard_page(message.get("text", "")) if kind == "text" else None
-        if page is not None and await self._page(user_id, page):
-            return
+        if page is not None:
+            started = time.perf_counter()
+            shown, person = await self._page(user_id, page)
+            if shown:
+                # Not an update for the core, but one a person sent: logged and counted alike.
+                seconds = time.perf_counter() - started
+                self.app.metrics.update_handled(PLATFORM, "keyboard", "ok", seconds)
+                log.info(
+                    "update handled",
+                    extra={"platform": PLATFORM, "user": person, "kind": "button",
+                           "flow": "keyboard", "route": "keyboard:page", "outcome": "ok",
+                           "duration_ms": round(seconds * 1000, 1)},
+                )  # fmt: skip
+                return
         incoming = _incoming(user_id, kind, message, token, hint)
         async with self.locks.hold(user_id):
             replies = await self.app.conversation.handle(incoming)
@@ -161,12 +177,15 @@ class ViberWebhook:
             await self.files.store(out.document)
         return render(out, self.files.url)
 
-    async def _page(self, user_id: str, page: int) -> bool:
-        """Show another page of the long keyboard last sent; False if none is kept."""
+    async def _page(self, user_id: str, page: int) -> tuple[bool, int | None]:
+        """Show another page of the long keyboard last sent (False if none is kept); the
+        person's internal id."""
         async with self.app.uow() as uow:
             kept = await uow.keyboards.last(PLATFORM, user_id)
+            person = await uow.users.by_identity(PLATFORM, user_id)
+        person_id = person.id if person else None
         if kept is None:
-            return False
+            return False, person_id
         text, keyboard = kept
         message: dict[str, Any] = {"type": "text", "text": text}
         shown = render_keyboard(keyboard, page)
@@ -176,7 +195,7 @@ class ViberWebhook:
             await self.client.send_message(user_id, message)
         except (ViberError, ViberUnavailable) as exc:
             log.warning("viber keyboard page not sent", extra={"error": type(exc).__name__})
-        return True
+        return True, person_id
 
     async def _send(self, user_id: str, replies: list[Outgoing]) -> None:
         """Send the replies in order; stop at the first failure (the rest would be out of order)."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -45,6 +47,30 @@ async def _pg_reachable() -> bool:
         return False
     await conn.close()
     return True
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database made by the commands `migrate` and `seed --demo`, once per process."""
+    from tests.test_cli import cli
+
+    path = tmp_path_factory.mktemp("demo") / "cli.db"
+    for verb in (("migrate",), ("seed", "--demo")):
+        done = cli(*verb, db=path)
+        assert done.returncode == 0, done.stderr
+    return path
+
+
+@pytest.fixture
+def cli_db(demo_db: Path, tmp_path: Path) -> Path:
+    """A copy of that demo database for one test (copying is quicker than two commands)."""
+    copy = tmp_path / "cli.db"
+    with (
+        contextlib.closing(sqlite3.connect(demo_db)) as source,
+        contextlib.closing(sqlite3.connect(copy)) as target,
+    ):
+        source.backup(target)  # with what is still in the write-ahead log
+    return copy
 
 
 @pytest.fixture(scope="session")

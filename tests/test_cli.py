@@ -38,11 +38,9 @@ def cli(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    assert cli("migrate", db=path).returncode == 0
-    assert cli("seed", "--demo", db=path).returncode == 0
-    return path
+def db(cli_db: Path) -> Path:
+    """A demo database of this test's own (tests/conftest.py)."""
+    return cli_db
 
 
 def test_terminal_chat_start_consent_menu(db: Path, tmp_path: Path):

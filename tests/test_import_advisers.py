@@ -305,11 +305,9 @@ def test_a_day_off_is_local_midnight_to_midnight_in_utc():
 
 # -- the command line ---------------------------------------------------------------------------
 @pytest.fixture
-def sqlite_file(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    assert cli("migrate", db=path).returncode == 0
-    assert cli("seed", "--demo", db=path).returncode == 0
-    return path
+def sqlite_file(cli_db: Path) -> Path:
+    """A demo database of this test's own (tests/conftest.py)."""
+    return cli_db
 
 
 def stored(db: Path) -> tuple[list[tuple[object, ...]], ...]:

@@ -215,11 +215,9 @@ def test_an_empty_file_and_a_stray_cell_are_reported():
 
 # -- the command line ---------------------------------------------------------------------------
 @pytest.fixture
-def sqlite_file(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    assert cli("migrate", db=path).returncode == 0
-    assert cli("seed", "--demo", db=path).returncode == 0
-    return path
+def sqlite_file(cli_db: Path) -> Path:
+    """A demo database of this test's own (tests/conftest.py)."""
+    return cli_db
 
 
 def count_rows(db: Path) -> int:

@@ -110,13 +110,17 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     from storage.migrate import SchemaOutdated
 
     try:
-        await migrate(settings)
+        before, after = await migrate(settings)
     except SchemaOutdated as exc:  # a newer version's schema: this one was rolled back
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError) as exc:  # the database is unreachable or refuses us
         print(f"Cannot start: database: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
+    if before != after:
+        log.info("schema migrated", extra={"from_revision": before, "to_revision": after})
+    else:
+        log.info("schema current", extra={"revision": after})
     return await _serve(settings, run)
 
 
@@ -172,7 +176,7 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def migrate(settings: Settings) -> tuple[str | None, str | None]:
-    """Bring the configured database to the newest schema; logs what changed."""
+    """Bring the configured database to the newest schema; (before, after) revisions."""
     from storage.db import create_engine
     from storage.migrate import upgrade
 
@@ -181,10 +185,6 @@ async def migrate(settings: Settings) -> tuple[str | None, str | None]:
         before, after = await upgrade(engine)
     finally:
         await engine.dispose()
-    if before != after:
-        log.info("schema migrated", extra={"from_revision": before, "to_revision": after})
-    else:
-        log.info("schema current", extra={"revision": after})
     return before, after
 
 

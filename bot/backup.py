@@ -9,8 +9,10 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -18,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import create_engine, is_sqlite
-from storage.migrate import alembic_config, current_revision, head_revision
+from storage.migrate import MIGRATION_LOCK_KEY, alembic_config, current_revision, head_revision
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
@@ -35,6 +37,18 @@ _RELATION_KINDS = {
 # How often, and how far apart in seconds, `restore` looks for other connections to PostgreSQL.
 _OTHERS_CHECKS = 5
 _OTHERS_WAIT = 0.4
+# Other programs' connections to this database. A role without pg_read_all_stats sees the
+# sessions of other roles with backend_type NULL: those count too.
+_OTHERS_SQL = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND (backend_type = 'client backend' OR backend_type IS NULL)"
+)
+_OTHERS_MESSAGE = (
+    "other connection(s) to the database: stop the bot first (docker compose stop bot), "
+    "or pass --force"
+)
+# How far into pg_restore's script its opening SET lines may reach.
+_HEADER_BYTES = 64 * 1024
 
 
 class BackupError(Exception):
@@ -248,21 +262,35 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
 
 
 async def _run(
-    argv: list[str], env: dict[str, str], failure: str, stdout: int | None = None
+    argv: list[str],
+    env: dict[str, str],
+    failure: str,
+    stdout: int | None = None,
+    stdin: int | None = None,
 ) -> str:
     """Run a client tool; its output (unless sent to `stdout`), or its complaint in one line."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
         env=env,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL if stdin is None else stdin,
         stdout=asyncio.subprocess.PIPE if stdout is None else stdout,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await proc.communicate()
+    try:
+        out, err = await proc.communicate()
+    except BaseException:
+        # Interrupted (Ctrl-C, `docker stop`): the tool must not carry on alone. psql stopped
+        # before its COMMIT leaves the database as it was.
+        with suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
     if proc.returncode != 0:
-        # psql prefixes its errors with "psql:SCRIPT:LINE: ", the name of our temporary file.
+        # psql prefixes its errors with "psql:<stdin>:LINE: " and the server's "ERROR:".
         said = " ".join(
-            re.sub(r"^psql:.*?:\d+: ", "", err.decode(errors="replace"), flags=re.M).split()
+            re.sub(
+                r"^psql:.*?:\d+: (ERROR: +)?", "", err.decode(errors="replace"), flags=re.M
+            ).split()
         )
         raise BackupError(f"{failure}: {said or f'{Path(argv[0]).name} exited {proc.returncode}'}")
     return (out or b"").decode(errors="replace")
@@ -279,51 +307,101 @@ async def _pg_restore(database_url: str, file: Path, *, force: bool) -> None:
         raise BackupError(str(exc), 2) from None
     if not re.search(r"^\d+; \d+ \d+ TABLE \S+ alembic_version ", contents, re.MULTILINE):
         raise BackupError(f"{file} is not a backup of this bot's database (no alembic_version)", 2)
-    drops = await _prepare(database_url, contents, force=force)
-    # One transaction, all or nothing: the drops of what the backup lacks, then pg_restore's
-    # script (its own drops, the schema, the data). pg_restore writes the whole script first:
-    # fed to psql as it comes, a backup that cannot be read to its end would end the script
-    # early, and psql would commit the half it had. The script holds all the data, so it is
-    # readable by its owner only (mkstemp) and deleted at once.
+    server = await _prepare(database_url, contents, force=force)
+    # One transaction, all or nothing: our opening (the drops of what the backup lacks), then
+    # pg_restore's script (its own drops, the schema, the data). pg_restore writes the whole
+    # script first: fed to psql as it comes, a backup that cannot be read to its end would end
+    # the script early, and psql would commit the half it had. The script holds all the data:
+    # an unnamed temporary file (readable by its owner only, gone when closed, even if we are
+    # killed), which psql reads as its standard input.
     unchanged = "restore failed, the database is unchanged"
     try:
-        fd, script = await asyncio.to_thread(_script_file, drops)
+        script = await asyncio.to_thread(_script_file, _opening(server.drops, force=force))
     except OSError as exc:
         raise BackupError(f"{unchanged}: cannot write a temporary file: {exc}") from None
-    try:
-        try:
-            await _run(
-                [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                 "--file=-", source],
-                env, unchanged, stdout=fd,
-            )  # fmt: skip
-        finally:
-            os.close(fd)
+    with script:
+        fd = script.fileno()
+        start = os.lseek(fd, 0, os.SEEK_CUR)
+        await _run(
+            [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+             "--file=-", source],
+            env, unchanged, stdout=fd,
+        )  # fmt: skip
+        await asyncio.to_thread(_skip_unknown_settings, fd, start, server.settings)
+        os.lseek(fd, 0, os.SEEK_SET)
         await _run(
             [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
-             f"--file={script}", f"--dbname={dsn}"],
-            env, unchanged, stdout=asyncio.subprocess.DEVNULL,
+             "--file=-", f"--dbname={dsn}"],
+            env, unchanged, stdin=fd, stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-    finally:
-        await asyncio.to_thread(script.unlink, missing_ok=True)
 
 
-def _script_file(drops: list[str]) -> tuple[int, Path]:
-    """A new SQL file, readable by its owner only, holding `drops`; open for more at its end."""
-    fd, name = tempfile.mkstemp(prefix="reintegrate-restore.", suffix=".sql")
+def _script_file(opening: str) -> IO[bytes]:
+    """An unnamed temporary file holding `opening`, open for more at its end."""
+    script = tempfile.TemporaryFile(prefix="reintegrate-restore.")  # noqa: SIM115 (returned)
     try:
-        # Through a copy of the descriptor, which shares its position: `fd` stays open.
-        with open(os.dup(fd), "wb") as out:
-            out.write(b"SET client_min_messages = warning;\n")
-            out.write("".join(f"{statement};\n" for statement in drops).encode())
+        script.write(opening.encode())
+        script.flush()  # the tools write at the descriptor's position, after this
     except OSError:
-        os.close(fd)
-        Path(name).unlink(missing_ok=True)
+        script.close()
         raise
-    return fd, Path(name)
+    return script
 
 
-async def _prepare(database_url: str, contents: str, *, force: bool) -> list[str]:
+def _opening(drops: list[str], *, force: bool) -> str:
+    """What the restore's transaction does before pg_restore's script."""
+    lines = [
+        "\\set VERBOSITY terse",  # the error alone, without its PL/pgSQL context
+        "SET client_min_messages = warning;",
+        # A bot starting now waits: it migrates (under this lock) once the restore is done.
+        f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY});",
+    ]
+    if not force:
+        # Checked again here, in the restore's transaction: a program that connected since
+        # the first check (_alone) would see the tables vanish under it.
+        lines.append(
+            "DO $restore$ DECLARE others bigint; BEGIN "
+            f"FOR attempt IN 1..{_OTHERS_CHECKS} LOOP "
+            # pg_stat_activity is a snapshot per transaction, unless cleared.
+            f"PERFORM pg_stat_clear_snapshot(); {_OTHERS_SQL} INTO others; "
+            f"EXIT WHEN others = 0; PERFORM pg_sleep({_OTHERS_WAIT}); END LOOP; "
+            f"IF others > 0 THEN RAISE EXCEPTION '% {_OTHERS_MESSAGE}', others; END IF; "
+            "END $restore$;"
+        )
+    lines.extend(f"{statement};" for statement in drops)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _skip_unknown_settings(fd: int, start: int, known: frozenset[str]) -> None:
+    """Turn the SET lines at the head of pg_restore's script that the server does not know
+    into comments, in place.
+
+    A newer pg_restore sets what its own server version has (PostgreSQL 17's client writes
+    `SET transaction_timeout = 0;`); an older server would refuse the whole script for it.
+    """
+    head = os.pread(fd, _HEADER_BYTES, start)
+    offset = start
+    for line in head.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            break  # cut off at _HEADER_BYTES
+        stripped = line.strip()
+        if stripped and not stripped.startswith((b"--", b"\\", b"SET ", b"SELECT ")):
+            break  # the header ends where the schema begins
+        setting = re.fullmatch(rb"SET (\w+) = .*;", stripped)
+        if setting and setting.group(1).decode().lower() not in known:
+            os.pwrite(fd, b"---", offset)  # "SET" -> "---": the same length, a comment
+        offset += len(line)
+
+
+@dataclass(frozen=True)
+class _Server:
+    """What the restore needs to know of the database server before it starts."""
+
+    drops: list[str]  # what the backup lacks, dropped first
+    settings: frozenset[str]  # the names of the settings the server has
+
+
+async def _prepare(database_url: str, contents: str, *, force: bool) -> _Server:
     """Refuse while others are connected (unless `force`); what to drop that the backup lacks.
 
     pg_restore --clean drops only what the backup has. Tables of a newer schema (restoring the
@@ -369,11 +447,14 @@ async def _prepare(database_url: str, contents: str, *, force: bool) -> list[str
                 kind = _RELATION_KINDS[relkind]
                 if not in_backup(kind, schema, name):
                     drops.append(f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)} CASCADE")
+            settings = frozenset(
+                (await conn.execute(text("SELECT name FROM pg_settings"))).scalars()
+            )
     except (SQLAlchemyError, OSError) as exc:
         raise BackupError(f"restore failed, the database is unchanged: {_line(exc)}") from None
     finally:
         await engine.dispose()
-    return drops
+    return _Server(drops, settings)
 
 
 async def _alone(conn: AsyncConnection) -> None:
@@ -383,21 +464,11 @@ async def _alone(conn: AsyncConnection) -> None:
         if attempt:
             # A program just stopped (`docker compose stop bot`) may still be leaving.
             await asyncio.sleep(_OTHERS_WAIT)
-        others = (
-            await conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-                )
-            )
-        ).scalar_one()
+        others = (await conn.execute(text(_OTHERS_SQL))).scalar_one()
         await conn.rollback()  # pg_stat_activity is a snapshot per transaction
         if not others:
             return
-    raise BackupError(
-        f"{others} other connection(s) to the database: stop the bot first "
-        "(docker compose stop bot), or pass --force"
-    )
+    raise BackupError(f"{others} {_OTHERS_MESSAGE}")
 
 
 def _line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
@@ -90,8 +91,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     setup_logging("WARNING" if args.verb == "chat" else settings.log_level, settings.log_format)
-    code = asyncio.run(_VERBS[args.verb](settings, args))
+    interrupted = _INTERRUPTED.get(args.verb)
+    if interrupted is None:
+        raise SystemExit(asyncio.run(_VERBS[args.verb](settings, args)))
+    # `docker stop` and `kill` are taken as Ctrl-C: asyncio.run cancels the work, whose
+    # cleanup stops pg_dump or psql (see bot.backup._run) instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: signal.raise_signal(signal.SIGINT))
+    try:
+        code = asyncio.run(_VERBS[args.verb](settings, args))
+    except KeyboardInterrupt:
+        print(interrupted.format(file=args.file), file=sys.stderr)
+        code = 130  # 128 + SIGINT, as a shell reports it
     raise SystemExit(code)
+
+
+# What an interrupted backup or restore has left: both are all or nothing.
+_INTERRUPTED = {
+    "backup": "backup interrupted: {file} was not written or changed",
+    "restore": (
+        "restore interrupted: a restore is all or nothing, so the database is either as it "
+        "was or wholly restored from {file}"
+    ),
+}
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:

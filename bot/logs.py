@@ -24,11 +24,19 @@ def withheld_traceback(exc_info: ExcInfo) -> str:
     A message can quote people's data: a database error's DETAIL names the row's values
     ("Key (phone)=(064 …) already exists"), a KeyError its key. The frames say where it broke.
     """
+    return "".join(_withheld(exc_info[1], set())) if exc_info[1] is not None else ""
+
+
+def _withheld(exc: BaseException, seen: set[int]) -> list[str]:
+    # By identity: an exception's own __eq__ must not decide, and a cycle must end.
     chain: list[BaseException] = []
-    exc: BaseException | None = exc_info[1]
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
     parts: list[str] = []
     for exc in reversed(chain):
         if parts:
@@ -37,7 +45,12 @@ def withheld_traceback(exc_info: ExcInfo) -> str:
         parts.extend(traceback.format_tb(exc.__traceback__))
         kind = type(exc)
         parts.append(f"{kind.__module__}.{kind.__qualname__} (message withheld)")
-    return "".join(parts)
+        if isinstance(exc, BaseExceptionGroup):
+            # A TaskGroup's failures: each with its own frames, messages withheld alike.
+            for number, inner in enumerate(exc.exceptions, 1):
+                parts.append(f"\n\n+ {number}/{len(exc.exceptions)} of the group:\n")
+                parts.extend(_withheld(inner, seen))
+    return parts
 
 
 class _Formatter(logging.Formatter):

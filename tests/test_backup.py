@@ -461,3 +461,220 @@ async def test_without_psql_the_restore_says_so_in_one_line(tmp_path: Path):
 
     assert done.code == 1
     assert one_line_error(done).startswith("psql is not installed")
+
+
+async def test_a_newer_pg_restore_s_settings_do_not_stop_the_restore(pg_url: str, tmp_path: Path):
+    # The image's pg_restore is newer than the compose file's server: PostgreSQL 17's writes
+    # `SET transaction_timeout = 0;`, which a PostgreSQL 16 server does not know.
+    for verb in (("migrate",), ("seed", "--demo")):
+        assert (await cli(*verb, url=pg_url)).code == 0
+    backed_up = await snapshot(pg_url)
+    file = tmp_path / "nightly.backup"
+    assert (await cli("backup", str(file), url=pg_url)).code == 0
+    await execute(pg_url, "DELETE FROM consents")
+    env = stand_in(
+        tmp_path / "bin",
+        "pg_restore",
+        'case " $* " in *" --list "*) exec "$REAL" "$@" ;; esac\n'
+        '"$REAL" "$@" | sed "s/^SET lock_timeout = 0;$/&\\nSET reintegrate_unknown = 0;/"',
+    )
+
+    done = await cli("restore", str(file), url=pg_url, env=env)
+
+    assert done.code == 0, done.err
+    assert await snapshot(pg_url) == backed_up
+
+
+@pytest.fixture
+async def own_role(pg_url: str) -> AsyncIterator[str]:
+    """The database's URL for a role of its own that owns it, without pg_read_all_stats (as
+    a bot's database user on a shared server is)."""
+    role = f"restorer_{os.urandom(5).hex()}"
+    dsn = pg_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'restorer'")
+        await admin.execute(f'ALTER DATABASE "{make_url(pg_url).database}" OWNER TO {role}')
+        await admin.execute(f"ALTER SCHEMA public OWNER TO {role}")
+    finally:
+        await admin.close()  # not one more connection for restore to find
+    try:
+        yield (
+            make_url(pg_url)
+            .set(username=role, password="restorer")
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        # Its database and tables back to the test's user, so the role can go.
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(f"REASSIGN OWNED BY {role} TO CURRENT_USER")
+        await admin.execute(f"DROP OWNED BY {role}")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+
+async def test_restore_counts_connections_it_may_not_see_in_full(
+    own_role: str, pg_url: str, tmp_path: Path
+):
+    # To a role without pg_read_all_stats, another role's session shows no backend_type.
+    for verb in (("migrate",), ("seed", "--demo")):
+        assert (await cli(*verb, url=own_role)).code == 0
+    file = tmp_path / "nightly.backup"
+    assert (await cli("backup", str(file), url=own_role)).code == 0
+    await execute(own_role, "DELETE FROM consents")
+    before = await snapshot(own_role)
+    other = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        refused = await cli("restore", str(file), url=own_role)
+    finally:
+        await other.close()
+
+    assert refused.code == 1, refused.out
+    assert one_line_error(refused).startswith("1 other connection(s) to the database")
+    assert await snapshot(own_role) == before
+
+
+async def _seeded_backup(url: str, folder: Path) -> tuple[Path, dict[str, Any]]:
+    """The demo data backed up, then changed: the backup, and the database as it now is."""
+    for verb in (("migrate",), ("seed", "--demo")):
+        assert (await cli(*verb, url=url)).code == 0
+    file = folder / "nightly.backup"
+    assert (await cli("backup", str(file), url=url)).code == 0
+    await execute(url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
+    return file, await snapshot(url)
+
+
+def running(pid: int) -> bool:
+    """Whether the process `pid` is still there (a reaped process is not)."""
+    return Path(f"/proc/{pid}").exists()
+
+
+async def activity(url: str, query: str) -> int:
+    """How many sessions on `url`'s database run `query` (asked from another database)."""
+    dsn = make_url(url).set(drivername="postgresql", database="postgres")
+    watcher = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        return await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query = $2",
+            make_url(url).database,
+            query,
+        )
+    finally:
+        await watcher.close()
+
+
+async def test_a_program_connecting_after_the_first_check_stops_the_restore(
+    pg_url: str, tmp_path: Path
+):
+    file, before = await _seeded_backup(pg_url, tmp_path)
+    # Just before psql starts, the bot connects (here: a session that sleeps 20 s).
+    sleeper = "SELECT pg_sleep(20)"
+    seen = f"SELECT count(*) FROM pg_stat_activity WHERE query = '{sleeper}'"
+    env = stand_in(
+        tmp_path / "bin",
+        "psql",
+        'for a in "$@"; do case "$a" in --dbname=*) DSN="${a#--dbname=}";; esac; done\n'
+        f'"$REAL" -X --dbname="$DSN" -c "{sleeper}" </dev/null >/dev/null 2>&1 &\n'
+        "i=0\n"
+        f'until [ "$("$REAL" -XAtq --dbname="$DSN" -c "{seen}" </dev/null)" = 1 ]; do\n'
+        "  i=$((i+1)); [ $i -gt 100 ] && break; sleep 0.1\n"
+        "done\n"
+        'exec "$REAL" "$@"',
+    )
+    try:
+        done = await cli("restore", str(file), url=pg_url, env=env)
+    finally:
+        await execute(pg_url, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      f"WHERE query = '{sleeper}'")  # fmt: skip
+
+    assert done.code == 1, done.out
+    assert one_line_error(done) == (
+        "restore failed, the database is unchanged: 1 other connection(s) to the database: "
+        "stop the bot first (docker compose stop bot), or pass --force"
+    )
+    assert await snapshot(pg_url) == before
+
+
+async def test_a_restore_stopped_part_way_stops_psql_and_changes_nothing(
+    pg_url: str, tmp_path: Path
+):
+    file, before = await _seeded_backup(pg_url, tmp_path)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    # The restore's script ends in a long wait: all restored, not yet committed. A backend
+    # notices a client gone only when it next looks (client_connection_check_interval).
+    sleeper = "SELECT pg_sleep(60);"
+    stand_in(
+        tmp_path / "bin",
+        "pg_restore",
+        'case " $* " in *" --list "*) exec "$REAL" "$@" ;; esac\n'
+        f'"$REAL" "$@" && echo "SET client_connection_check_interval = \'100ms\';" '
+        f'&& echo "{sleeper}"',
+    )
+    env = stand_in(tmp_path / "bin", "psql", f'echo $$ > "{tmp_path}/psql.pid"\nexec "$REAL" "$@"')
+    environment = {**os.environ, "DATABASE_URL": pg_url, "TMPDIR": str(temporary), **env}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "restore", str(file), cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    for _ in range(600):
+        if await activity(pg_url, sleeper):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the restore did not reach its end")
+
+    proc.terminate()  # SIGTERM, as `docker stop` sends
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+
+    assert proc.returncode == 130
+    assert err.decode().strip() == (
+        "restore interrupted: a restore is all or nothing, so the database is either as it was "
+        f"or wholly restored from {file}"
+    )
+    psql = int((tmp_path / "psql.pid").read_text())
+    assert not running(psql), "psql was left running"
+    for _ in range(300):
+        if not await activity(pg_url, sleeper):
+            break
+        await asyncio.sleep(0.05)
+    assert await snapshot(pg_url) == before
+    assert files(temporary) == []
+
+
+async def test_a_backup_stopped_part_way_stops_pg_dump_and_keeps_the_last_good_one(
+    tmp_path: Path,
+):
+    file = tmp_path / "nightly.backup"
+    file.write_bytes(b"PGDMP last night's")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pg_dump"  # a pg_dump that takes its time: no server needed
+    fake.write_text(
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in --file=*) printf half > "${a#--file=}";; '
+        f'esac; done\necho $$ > "{tmp_path}/pg_dump.pid"\nexec sleep 60\n'
+    )
+    fake.chmod(0o755)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "postgresql+asyncpg://bot:secret@127.0.0.1:5432/reintegrate",
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "backup", str(file), cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    pid_file = tmp_path / "pg_dump.pid"
+    for _ in range(600):
+        if pid_file.exists() and pid_file.read_text().strip():
+            break
+        await asyncio.sleep(0.05)
+
+    proc.terminate()
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+
+    assert proc.returncode == 130
+    assert err.decode().strip() == f"backup interrupted: {file} was not written or changed"
+    assert not running(int(pid_file.read_text()))
+    assert file.read_bytes() == b"PGDMP last night's"
+    assert partial_files(tmp_path) == []

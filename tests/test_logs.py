@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.logs import setup_logging
+from bot.logs import setup_logging, withheld_traceback
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.flows import ALL
@@ -101,3 +101,28 @@ async def test_an_update_cut_short_at_shutdown_is_counted_as_cancelled_not_ok(ap
     assert [line["outcome"] for line in lines if line["event"] == "update handled"] == ["cancelled"]
     assert app.metrics.updates.labels("telegram", "cancelled")._value.get() == 1
     assert app.metrics.updates.labels("telegram", "ok")._value.get() == 0
+
+
+class Picky(Exception):
+    """An exception that will not be compared: the formatter must not try."""
+
+    def __eq__(self, other: object) -> bool:
+        raise AssertionError("compared")
+
+    __hash__ = Exception.__hash__
+
+
+def test_a_group_of_failures_and_a_loop_of_causes_are_withheld_alike():
+    first, second = KeyError(PHONE), Picky(NAME)
+    first.__context__, second.__context__ = second, first  # a loop: it must end
+    try:
+        raise ExceptionGroup("tasks failed", [first, ValueError(f"no user {NAME}")])
+    except ExceptionGroup as group:
+        shown = withheld_traceback((type(group), group, group.__traceback__))
+
+    assert "builtins.ExceptionGroup (message withheld)" in shown
+    assert "builtins.KeyError (message withheld)" in shown
+    assert "builtins.ValueError (message withheld)" in shown
+    assert "Picky (message withheld)" in shown
+    assert NAME not in shown and PHONE not in shown
+    assert withheld_traceback((None, None, None)) == ""

@@ -38,10 +38,12 @@ _RELATION_KINDS = {
 _OTHERS_CHECKS = 5
 _OTHERS_WAIT = 0.4
 # Other programs' connections to this database. A role without pg_read_all_stats sees the
-# sessions of other roles with backend_type NULL: those count too.
+# sessions of other roles with backend_type NULL: those count too, but not the server's own
+# workers (autovacuum), which it sees with no user either.
 _OTHERS_SQL = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-    "AND pid <> pg_backend_pid() AND (backend_type = 'client backend' OR backend_type IS NULL)"
+    "AND pid <> pg_backend_pid() AND (backend_type = 'client backend' "
+    "OR (backend_type IS NULL AND usesysid IS NOT NULL))"
 )
 _OTHERS_MESSAGE = (
     "other connection(s) to the database: stop the bot first (docker compose stop bot), "
@@ -70,7 +72,7 @@ async def backup(database_url: str, file: Path) -> int:
         dsn, env = _libpq(database_url)
         with _beside(file) as partial:
             await _run(
-                [pg_dump, "--format=custom", "--no-owner", "--no-privileges",
+                [pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--no-password",
                  f"--file={partial}", f"--dbname={dsn}"],
                 env, "backup failed",
             )  # fmt: skip
@@ -327,11 +329,12 @@ async def _pg_restore(database_url: str, file: Path, *, force: bool) -> None:
              "--file=-", source],
             env, unchanged, stdout=fd,
         )  # fmt: skip
-        await asyncio.to_thread(_skip_unknown_settings, fd, start, server.settings)
+        # At most _HEADER_BYTES read: quick enough here, and never left running on its own.
+        _skip_unknown_settings(fd, start, server.settings)
         os.lseek(fd, 0, os.SEEK_SET)
         await _run(
-            [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
-             "--file=-", f"--dbname={dsn}"],
+            [psql, "--no-psqlrc", "--quiet", "--no-password", "--single-transaction",
+             "--set=ON_ERROR_STOP=1", "--file=-", f"--dbname={dsn}"],
             env, unchanged, stdin=fd, stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
 
@@ -365,11 +368,16 @@ def _opening(drops: list[str], *, force: bool) -> str:
             # pg_stat_activity is a snapshot per transaction, unless cleared.
             f"PERFORM pg_stat_clear_snapshot(); {_OTHERS_SQL} INTO others; "
             f"EXIT WHEN others = 0; PERFORM pg_sleep({_OTHERS_WAIT}); END LOOP; "
-            f"IF others > 0 THEN RAISE EXCEPTION '% {_OTHERS_MESSAGE}', others; END IF; "
-            "END $restore$;"
+            f"IF others > 0 THEN RAISE EXCEPTION '% {_raise_text(_OTHERS_MESSAGE)}', others; "
+            "END IF; END $restore$;"
         )
     lines.extend(f"{statement};" for statement in drops)
     return "".join(f"{line}\n" for line in lines)
+
+
+def _raise_text(message: str) -> str:
+    """`message` inside a PL/pgSQL RAISE format string, itself inside a SQL string literal."""
+    return message.replace("'", "''").replace("%", "%%")
 
 
 def _skip_unknown_settings(fd: int, start: int, known: frozenset[str]) -> None:

@@ -94,12 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     interrupted = _INTERRUPTED.get(args.verb)
     if interrupted is None:
         raise SystemExit(asyncio.run(_VERBS[args.verb](settings, args)))
-    # `docker stop` and `kill` are taken as Ctrl-C: asyncio.run cancels the work, whose
-    # cleanup stops pg_dump or psql (see bot.backup._run) instead of leaving them running.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: signal.raise_signal(signal.SIGINT))
     try:
-        code = asyncio.run(_VERBS[args.verb](settings, args))
-    except KeyboardInterrupt:
+        code = asyncio.run(_stoppable(_VERBS[args.verb](settings, args)))
+    except (KeyboardInterrupt, _Terminated):
         print(interrupted.format(file=args.file), file=sys.stderr)
         code = 130  # 128 + SIGINT, as a shell reports it
     raise SystemExit(code)
@@ -107,12 +104,33 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 # What an interrupted backup or restore has left: both are all or nothing.
 _INTERRUPTED = {
-    "backup": "backup interrupted: {file} was not written or changed",
+    "backup": "backup interrupted: {file} is as it was, or the new backup if it was complete",
     "restore": (
         "restore interrupted: a restore is all or nothing, so the database is either as it "
         "was or wholly restored from {file}"
     ),
 }
+
+
+class _Terminated(Exception):
+    """SIGTERM (`docker stop`, `kill`) stopped the work."""
+
+
+async def _stoppable(work: Awaitable[int]) -> int:
+    """`work`, cancelled by SIGTERM as asyncio.run cancels it on Ctrl-C: its cleanup stops
+    pg_dump or psql (bot.backup._run) instead of leaving them running."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # Ctrl-C: asyncio.run raises KeyboardInterrupt
+        raise _Terminated from None
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -534,14 +534,16 @@ async def test_restore_counts_connections_it_may_not_see_in_full(
     assert await snapshot(own_role) == before
 
 
-async def _seeded_backup(url: str, folder: Path) -> tuple[Path, dict[str, Any]]:
-    """The demo data backed up, then changed: the backup, and the database as it now is."""
+async def _seeded_backup(url: str, folder: Path) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The demo data backed up, then changed: the backup, the database as backed up and as
+    it now is."""
     for verb in (("migrate",), ("seed", "--demo")):
         assert (await cli(*verb, url=url)).code == 0
+    backed_up = await snapshot(url)
     file = folder / "nightly.backup"
     assert (await cli("backup", str(file), url=url)).code == 0
     await execute(url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
-    return file, await snapshot(url)
+    return file, backed_up, await snapshot(url)
 
 
 def running(pid: int) -> bool:
@@ -563,15 +565,12 @@ async def activity(url: str, query: str) -> int:
         await watcher.close()
 
 
-async def test_a_program_connecting_after_the_first_check_stops_the_restore(
-    pg_url: str, tmp_path: Path
-):
-    file, before = await _seeded_backup(pg_url, tmp_path)
-    # Just before psql starts, the bot connects (here: a session that sleeps 20 s).
-    sleeper = "SELECT pg_sleep(20)"
+def connects_before_psql(folder: Path, sleeper: str) -> dict[str, str]:
+    """A psql that first has another session on the database run `sleeper` (the bot
+    connecting just then), and starts once that session shows in pg_stat_activity."""
     seen = f"SELECT count(*) FROM pg_stat_activity WHERE query = '{sleeper}'"
-    env = stand_in(
-        tmp_path / "bin",
+    return stand_in(
+        folder,
         "psql",
         'for a in "$@"; do case "$a" in --dbname=*) DSN="${a#--dbname=}";; esac; done\n'
         f'"$REAL" -X --dbname="$DSN" -c "{sleeper}" </dev/null >/dev/null 2>&1 &\n'
@@ -581,6 +580,14 @@ async def test_a_program_connecting_after_the_first_check_stops_the_restore(
         "done\n"
         'exec "$REAL" "$@"',
     )
+
+
+async def test_a_program_connecting_after_the_first_check_stops_the_restore(
+    pg_url: str, tmp_path: Path
+):
+    file, _, before = await _seeded_backup(pg_url, tmp_path)
+    sleeper = "SELECT pg_sleep(20)"  # longer than restore waits for it to leave
+    env = connects_before_psql(tmp_path / "bin", sleeper)
     try:
         done = await cli("restore", str(file), url=pg_url, env=env)
     finally:
@@ -595,10 +602,24 @@ async def test_a_program_connecting_after_the_first_check_stops_the_restore(
     assert await snapshot(pg_url) == before
 
 
+async def test_a_program_leaving_within_two_seconds_lets_the_restore_go_on(
+    pg_url: str, tmp_path: Path
+):
+    # Seen by the check in the restore's transaction, gone before its last look (a bot
+    # stopping just then): the check sees it leave, and the restore goes on.
+    file, backed_up, _ = await _seeded_backup(pg_url, tmp_path)
+    env = connects_before_psql(tmp_path / "bin", "SELECT pg_sleep(0.9)")
+
+    done = await cli("restore", str(file), url=pg_url, env=env)
+
+    assert done.code == 0, done.err
+    assert await snapshot(pg_url) == backed_up
+
+
 async def test_a_restore_stopped_part_way_stops_psql_and_changes_nothing(
     pg_url: str, tmp_path: Path
 ):
-    file, before = await _seeded_backup(pg_url, tmp_path)
+    file, _, before = await _seeded_backup(pg_url, tmp_path)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     # The restore's script ends in a long wait: all restored, not yet committed. A backend
@@ -674,7 +695,9 @@ async def test_a_backup_stopped_part_way_stops_pg_dump_and_keeps_the_last_good_o
     _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
 
     assert proc.returncode == 130
-    assert err.decode().strip() == f"backup interrupted: {file} was not written or changed"
+    assert err.decode().strip() == (
+        f"backup interrupted: {file} is as it was, or the new backup if it was complete"
+    )
     assert not running(int(pid_file.read_text()))
     assert file.read_bytes() == b"PGDMP last night's"
     assert partial_files(tmp_path) == []

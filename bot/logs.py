@@ -38,17 +38,17 @@ def _withheld(exc: BaseException, seen: set[int]) -> list[str]:
             None if current.__suppress_context__ else current.__context__
         )
     parts: list[str] = []
-    for exc in reversed(chain):
+    for link in reversed(chain):
         if parts:
             parts.append("\nwhich led to\n\n")
         parts.append("Traceback (most recent call last):\n")
-        parts.extend(traceback.format_tb(exc.__traceback__))
-        kind = type(exc)
+        parts.extend(traceback.format_tb(link.__traceback__))
+        kind = type(link)
         parts.append(f"{kind.__module__}.{kind.__qualname__} (message withheld)")
-        if isinstance(exc, BaseExceptionGroup):
+        if isinstance(link, BaseExceptionGroup):
             # A TaskGroup's failures: each with its own frames, messages withheld alike.
-            for number, inner in enumerate(exc.exceptions, 1):
-                parts.append(f"\n\n+ {number}/{len(exc.exceptions)} of the group:\n")
+            for number, inner in enumerate(link.exceptions, 1):
+                parts.append(f"\n\n+ {number}/{len(link.exceptions)} of the group:\n")
                 parts.extend(_withheld(inner, seen))
     return parts
 

@@ -29,16 +29,17 @@ PG_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 
 
-def _dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """The SQLAlchemy URL as asyncpg.connect takes it."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _pg_reachable() -> bool:
     """True if the test database answers; creates it on a server that lacks it."""
     try:
-        conn = await asyncpg.connect(_dsn(PG_URL), timeout=3)
+        conn = await asyncpg.connect(asyncpg_dsn(PG_URL), timeout=3)
     except asyncpg.InvalidCatalogNameError:
-        base, name = _dsn(PG_URL).rsplit("/", 1)
+        base, name = asyncpg_dsn(PG_URL).rsplit("/", 1)
         admin = await asyncpg.connect(f"{base}/postgres", timeout=3)
         await admin.execute(f'CREATE DATABASE "{name}"')
         await admin.close()
@@ -87,7 +88,7 @@ def postgres_available() -> bool:
 @contextlib.asynccontextmanager
 async def fresh_pg_database(prefix: str) -> AsyncIterator[str]:
     """A PostgreSQL database of its own, dropped afterwards (for several processes, pg_dump)."""
-    base, _ = _dsn(PG_URL).rsplit("/", 1)
+    base, _ = asyncpg_dsn(PG_URL).rsplit("/", 1)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(f"{base}/postgres")
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -109,7 +110,7 @@ async def db(
     if not request.getfixturevalue("postgres_available"):
         pytest.skip("PostgreSQL not reachable")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(_dsn(PG_URL))
+    conn = await asyncpg.connect(asyncpg_dsn(PG_URL))
     await conn.execute(f"CREATE SCHEMA {schema}")
     try:
         yield PG_URL, schema

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from storage.db import create_engine, is_sqlite
 from storage.migrate import head_revision, upgrade
 from storage.seed import seed_demo
-from tests.conftest import REQUIRE_POSTGRES, fresh_pg_database
+from tests.conftest import REQUIRE_POSTGRES, asyncpg_dsn, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -385,15 +385,21 @@ async def test_a_failed_restore_leaves_the_database_exactly_as_it_was(
     assert migrated.out.strip() == f"database schema: {head_revision()} (newest)"
 
 
-async def test_restore_refuses_while_another_program_is_connected(pg_url: str, tmp_path: Path):
+async def _seeded_backup(url: str, folder: Path) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The demo data backed up, then changed: the backup, the database as backed up and as
+    it now is."""
     for verb in (("migrate",), ("seed", "--demo")):
-        assert (await cli(*verb, url=pg_url)).code == 0
-    backed_up = await snapshot(pg_url)
-    file = tmp_path / "nightly.backup"
-    assert (await cli("backup", str(file), url=pg_url)).code == 0
-    await execute(pg_url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
-    before = await snapshot(pg_url)
-    bot = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        assert (await cli(*verb, url=url)).code == 0
+    backed_up = await snapshot(url)
+    file = folder / "nightly.backup"
+    assert (await cli("backup", str(file), url=url)).code == 0
+    await execute(url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
+    return file, backed_up, await snapshot(url)
+
+
+async def test_restore_refuses_while_another_program_is_connected(pg_url: str, tmp_path: Path):
+    file, backed_up, before = await _seeded_backup(pg_url, tmp_path)
+    bot = await asyncpg.connect(asyncpg_dsn(pg_url))
     try:
         refused = await cli("restore", str(file), url=pg_url)
 
@@ -466,12 +472,7 @@ async def test_without_psql_the_restore_says_so_in_one_line(tmp_path: Path):
 async def test_a_newer_pg_restore_s_settings_do_not_stop_the_restore(pg_url: str, tmp_path: Path):
     # The image's pg_restore is newer than the compose file's server: PostgreSQL 17's writes
     # `SET transaction_timeout = 0;`, which a PostgreSQL 16 server does not know.
-    for verb in (("migrate",), ("seed", "--demo")):
-        assert (await cli(*verb, url=pg_url)).code == 0
-    backed_up = await snapshot(pg_url)
-    file = tmp_path / "nightly.backup"
-    assert (await cli("backup", str(file), url=pg_url)).code == 0
-    await execute(pg_url, "DELETE FROM consents")
+    file, backed_up, _ = await _seeded_backup(pg_url, tmp_path)
     env = stand_in(
         tmp_path / "bin",
         "pg_restore",
@@ -490,7 +491,7 @@ async def own_role(pg_url: str) -> AsyncIterator[str]:
     """The database's URL for a role of its own that owns it, without pg_read_all_stats (as
     a bot's database user on a shared server is)."""
     role = f"restorer_{os.urandom(5).hex()}"
-    dsn = pg_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    dsn = asyncpg_dsn(pg_url)
     admin = await asyncpg.connect(dsn)
     try:
         await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'restorer'")
@@ -517,13 +518,8 @@ async def test_restore_counts_connections_it_may_not_see_in_full(
     own_role: str, pg_url: str, tmp_path: Path
 ):
     # To a role without pg_read_all_stats, another role's session shows no backend_type.
-    for verb in (("migrate",), ("seed", "--demo")):
-        assert (await cli(*verb, url=own_role)).code == 0
-    file = tmp_path / "nightly.backup"
-    assert (await cli("backup", str(file), url=own_role)).code == 0
-    await execute(own_role, "DELETE FROM consents")
-    before = await snapshot(own_role)
-    other = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    file, _, before = await _seeded_backup(own_role, tmp_path)
+    other = await asyncpg.connect(asyncpg_dsn(pg_url))
     try:
         refused = await cli("restore", str(file), url=own_role)
     finally:
@@ -532,18 +528,6 @@ async def test_restore_counts_connections_it_may_not_see_in_full(
     assert refused.code == 1, refused.out
     assert one_line_error(refused).startswith("1 other connection(s) to the database")
     assert await snapshot(own_role) == before
-
-
-async def _seeded_backup(url: str, folder: Path) -> tuple[Path, dict[str, Any], dict[str, Any]]:
-    """The demo data backed up, then changed: the backup, the database as backed up and as
-    it now is."""
-    for verb in (("migrate",), ("seed", "--demo")):
-        assert (await cli(*verb, url=url)).code == 0
-    backed_up = await snapshot(url)
-    file = folder / "nightly.backup"
-    assert (await cli("backup", str(file), url=url)).code == 0
-    await execute(url, "DELETE FROM consents", "UPDATE centres SET name = 'moved'")
-    return file, backed_up, await snapshot(url)
 
 
 def running(pid: int) -> bool:

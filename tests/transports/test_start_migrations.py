@@ -10,7 +10,7 @@ import aiohttp
 import asyncpg
 
 from storage.migrate import head_revision
-from tests.conftest import _dsn
+from tests.conftest import asyncpg_dsn
 from tests.fakes.telegram_api import FakeTelegram
 from tests.transports.test_telegram_run import cli, free_port, stop
 from tests.transports.test_telegram_scale_out import SECRET, WEBHOOK, database  # noqa: F401
@@ -64,7 +64,7 @@ async def test_three_replicas_on_a_fresh_database_migrate_once_and_all_come_up(d
         assert "Traceback" not in output, output
     said = [e for output in outputs for e in events(output) if e.startswith("schema ")]
     assert sorted(said) == ["schema current", "schema current", "schema migrated"], outputs
-    conn = await asyncpg.connect(_dsn(database))
+    conn = await asyncpg.connect(asyncpg_dsn(database))
     try:
         assert await conn.fetchval("SELECT version_num FROM alembic_version") == head_revision()
     finally:

@@ -466,6 +466,20 @@ class BroadcastRepository(Protocol):
     async def workshops_ahead(self, centre_ids: Sequence[int], now: datetime) -> list[Session]: ...
 
 
+class AttemptRepository(Protocol):
+    """Wrong guesses at codes, for try limits (subjects are stored as digests)."""
+
+    async def failed(self, scope: str, subject: str, now: datetime) -> None: ...
+
+    async def count(self, scope: str, subject: str, since: datetime) -> int: ...
+
+    async def oldest(self, scope: str, subject: str, since: datetime) -> datetime | None: ...
+
+    async def forget(self, scope: str, subject: str) -> None: ...
+
+    async def prune(self, before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is stored until `commit`."""
 
@@ -481,6 +495,7 @@ class UnitOfWork(Protocol):
     volunteers: VolunteerRepository
     shifts: ShiftRepository
     broadcasts: BroadcastRepository
+    attempts: AttemptRepository
 
     async def __aenter__(self) -> Self: ...
 

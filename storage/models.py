@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -130,6 +131,23 @@ class RoleRow(Base):
     )
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     granted_at: Mapped[datetime]
+    # Programme-wide staff (`grant … --all-centres`); otherwise the role reaches only the
+    # centres in staff_centres. Admins reach every centre whatever this says.
+    all_centres: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class StaffCentreRow(Base):
+    """A centre a coordinator or adviser is bound to: staff act only on their centres."""
+
+    __tablename__ = "staff_centres"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(
+        ForeignKey("centres.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ConsentRow(Base):
@@ -501,11 +519,35 @@ class KeyboardRow(Base):
 
 
 class LinkCodeRow(Base):
-    """A one-time code that links a person's account on another platform to them."""
+    """A one-time code that links a person's account on another platform to them.
+
+    Entering the code in the other app only *claims* it (the claimed_* columns); the code's
+    owner is asked, and nothing is joined before they say yes.
+    """
 
     __tablename__ = "link_codes"
 
-    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    claimed_platform: Mapped[str | None] = mapped_column(String(16))
+    claimed_external_id: Mapped[str | None] = mapped_column(String(64))
+    claimed_chat_id: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+
+
+class FailedAttemptRow(Base):
+    """One wrong guess at something guessable (a link code, a check-in code), for try limits.
+
+    `subject` is a digest of who guessed (an account or a person), never the raw id, so the
+    table holds nothing personal for people who have not agreed to the notice.
+    """
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (Index("ix_failed_attempts_scope_subject_at", "scope", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

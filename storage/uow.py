@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.ports import Conflict
+from storage.attempts import SqlAttempts
 from storage.broadcasts import SqlBroadcasts
 from storage.callbacks import SqlCallbacks
 from storage.files import SqlFiles
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     broadcasts: SqlBroadcasts
     files: SqlFiles
     keyboards: SqlKeyboards
+    attempts: SqlAttempts
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
         self.broadcasts = SqlBroadcasts(self._session)
         self.files = SqlFiles(self._session)
         self.keyboards = SqlKeyboards(self._session)
+        self.attempts = SqlAttempts(self._session)
         return self
 
     async def __aexit__(

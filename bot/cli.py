@@ -42,9 +42,23 @@ def _parser() -> argparse.ArgumentParser:
         "console:emina)",
     )
     for verb in ("grant", "revoke"):
-        g = sub.add_parser(verb, help=f"{verb} a role (volunteer, adviser, coordinator, admin)")
+        g = sub.add_parser(
+            verb,
+            help=f"{verb} a role (volunteer, adviser, coordinator, admin)",
+            description=ROLES_HELP if verb == "grant" else REVOKE_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         g.add_argument("who", help="<platform>:<user id>, e.g. telegram:123456 or console:ana")
-        g.add_argument("role")
+        g.add_argument("role", help="volunteer, adviser, coordinator or admin")
+        g.add_argument(
+            "--centre", metavar="SLUG", action="append", default=[],
+            help="coordinator or adviser: a centre the person acts on (repeat for several; "
+            "e.g. novi-pazar, tutin, sjenica, pirot, krusevac)",
+        )  # fmt: skip
+        g.add_argument(
+            "--all-centres", action="store_true",
+            help="coordinator or adviser: every centre (programme-wide staff)",
+        )  # fmt: skip
         if verb == "grant":
             g.add_argument(
                 "--adviser", metavar="NAME",
@@ -245,6 +259,27 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+ROLES_HELP = """\
+roles:
+  volunteer     sees open shifts, signs up, checks in and out
+  adviser       legal adviser: their appointments and call-backs, at their centres
+  coordinator   centre staff: workshops, shifts, volunteers, advisers' hours and
+                announcements, at the centres given with --centre (or --all-centres)
+  admin         programme IT: everything, at every centre
+
+A coordinator or adviser acts only on the centres they are bound to, never on the centre
+they picked in their own Settings. Examples:
+  reintegrate-bot grant telegram:123456 coordinator --centre pirot --centre krusevac
+  reintegrate-bot grant viber:AbC== coordinator --all-centres
+  reintegrate-bot grant console:jelena adviser --adviser Jelena   (bound where Jelena has hours)
+"""
+REVOKE_HELP = """\
+Without --centre or --all-centres the whole role goes, with every centre it was bound to;
+with them, only those centres (or the programme-wide reach) go and the role stays.
+"""
+BOUND_ROLES = ("coordinator", "adviser")
+
+
 async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from handlers.model import Role
@@ -268,6 +303,10 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     if role is Role.BENEFICIARY:
         print("everyone is a beneficiary already; nothing to do")
         return 0
+    scoped = bool(args.centre or args.all_centres)
+    if scoped and role.value not in BOUND_ROLES:
+        print(f"--centre and --all-centres are for {' and '.join(BOUND_ROLES)}", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
     try:
         await check_current(engine)
@@ -280,13 +319,37 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 1
+            centres: list[int] = []
+            for slug in args.centre:
+                centre = await uow.centres.by_slug(slug)
+                if centre is None:
+                    known = ", ".join(c.slug for c in await uow.centres.all())
+                    print(f"unknown centre {slug!r}: use one of {known}", file=sys.stderr)
+                    return 2
+                centres.append(centre.id)
             if args.verb == "grant":
-                changed = await uow.users.grant(user.id, role, SystemClock().now())
-                if role is Role.ADVISER and getattr(args, "adviser", None):
-                    await uow.legal.link_adviser(user.id, args.adviser)
+                adviser = getattr(args, "adviser", None)
+                if role is Role.ADVISER and adviser and not scoped:
+                    centres = await uow.legal.adviser_centres(adviser)
+                bound = centres or args.all_centres or user.centres_for(role)
+                if role.value in BOUND_ROLES and not bound:
+                    print(
+                        f"a {role.value} acts only on the centres they are bound to: add "
+                        "--centre SLUG (repeatable) or --all-centres",
+                        file=sys.stderr,
+                    )
+                    return 2
+                changed = await uow.users.grant(
+                    user.id, role, SystemClock().now(),
+                    centres=centres, all_centres=args.all_centres,
+                )  # fmt: skip
+                if role is Role.ADVISER and adviser:
+                    await uow.legal.link_adviser(user.id, adviser)
                     changed = True
             else:
-                changed = await uow.users.revoke(user.id, role)
+                changed = await uow.users.revoke(
+                    user.id, role, centres=centres, all_centres=args.all_centres
+                )
             await uow.commit()
     except SchemaOutdated as exc:
         print(f"Cannot {args.verb}: {exc}", file=sys.stderr)

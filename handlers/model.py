@@ -80,6 +80,11 @@ class User:
     reminders_on: bool
     created_at: datetime
     roles: frozenset[Role] = frozenset()
+    # Staff roles reach only the centres they are bound to (`grant … --centre`), or every
+    # centre when granted programme-wide (`--all-centres`); an admin reaches every centre.
+    # The person's own Settings centre never widens this.
+    bindings: frozenset[tuple[Role, int]] = frozenset()
+    everywhere: frozenset[Role] = frozenset()
     # Filled only by UserRepository.profile ("show my data"); empty on everyday loads.
     identities: tuple[Identity, ...] = ()
     consents: tuple[Consent, ...] = ()
@@ -87,6 +92,18 @@ class User:
     def has_role(self, *roles: Role) -> bool:
         """True if the person holds any of these roles (beneficiary is everyone's)."""
         return any(r is Role.BENEFICIARY or r in self.roles for r in roles)
+
+    def centres_for(self, *roles: Role) -> frozenset[int] | None:
+        """The centres the person may act on in any of these roles; None means every centre."""
+        held = [r for r in roles if r in self.roles]
+        if Role.ADMIN in held or any(r in self.everywhere for r in held):
+            return None
+        return frozenset(c for r, c in self.bindings if r in held)
+
+    def may_act_on(self, centre_id: int, *roles: Role) -> bool:
+        """True if the person holds one of these roles for this centre."""
+        centres = self.centres_for(*roles)
+        return centres is None or centre_id in centres
 
 
 @dataclass(slots=True)

@@ -112,9 +112,24 @@ class UserRepository(Protocol):
 
     async def mark_unreachable(self, platform: str, external_id: str, now: datetime) -> None: ...
 
-    async def grant(self, user_id: int, role: Role, now: datetime) -> bool: ...
+    async def grant(
+        self,
+        user_id: int,
+        role: Role,
+        now: datetime,
+        *,
+        centres: Sequence[int] = (),
+        all_centres: bool = False,
+    ) -> bool: ...
 
-    async def revoke(self, user_id: int, role: Role) -> bool: ...
+    async def revoke(
+        self,
+        user_id: int,
+        role: Role,
+        *,
+        centres: Sequence[int] = (),
+        all_centres: bool = False,
+    ) -> bool: ...
 
     async def add_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None: ...
 

@@ -202,6 +202,17 @@ class SqlLegal:
         await self._s.flush()
         return row.id
 
+    async def adviser_centres(self, name: str) -> list[int]:
+        """The centres where the adviser called `name` has weekly hours."""
+        stmt = (
+            select(AdviserHoursRow.centre_id)
+            .join(AdviserRow, AdviserRow.id == AdviserHoursRow.adviser_id)
+            .where(AdviserRow.name == name)
+            .distinct()
+            .order_by(AdviserHoursRow.centre_id)
+        )
+        return list((await self._s.execute(stmt)).scalars())
+
     async def replace_hours(
         self,
         name: str,

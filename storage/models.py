@@ -134,6 +134,12 @@ class RoleRow(Base):
     # Programme-wide staff (`grant … --all-centres`); otherwise the role reaches only the
     # centres in staff_centres. Admins reach every centre whatever this says.
     all_centres: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    centres: Mapped[list[StaffCentreRow]] = relationship(
+        primaryjoin="and_(RoleRow.user_id == foreign(StaffCentreRow.user_id), "
+        "RoleRow.role == foreign(StaffCentreRow.role))",
+        lazy="selectin",
+        viewonly=True,
+    )
 
 
 class StaffCentreRow(Base):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +41,7 @@ from storage.models import (
     ReminderRow,
     RoleRow,
     ShiftSignupRow,
+    StaffCentreRow,
     UserRow,
     VolunteerRow,
 )
@@ -53,6 +54,7 @@ RECENT = timedelta(minutes=10)
 # loading plain rows costs a fraction of building mapped objects.
 _users, _identities = UserRow.__table__, IdentityRow.__table__
 _roles, _states = RoleRow.__table__, ConversationStateRow.__table__
+_staff = StaffCentreRow.__table__
 _BY_IDENTITY = (
     select(
         _users.c.id,
@@ -64,8 +66,16 @@ _BY_IDENTITY = (
         _identities.c.unreachable_at,
         _identities.c.last_incoming_at,
         _roles.c.role,
+        _roles.c.all_centres,
+        _staff.c.centre_id.label("bound_centre"),
     )
-    .select_from(_users.join(_identities).outerjoin(_roles))
+    .select_from(
+        _users.join(_identities)
+        .outerjoin(_roles)
+        .outerjoin(
+            _staff, and_(_staff.c.user_id == _roles.c.user_id, _staff.c.role == _roles.c.role)
+        )
+    )
     .where(
         _identities.c.platform == bindparam("platform"),
         _identities.c.external_id == bindparam("external_id"),
@@ -83,6 +93,8 @@ def _user(row: UserRow, *, full: bool = False) -> User:
         reminders_on=row.reminders_on,
         created_at=row.created_at,
         roles=frozenset(Role(r.role) for r in row.roles),
+        bindings=frozenset((Role(r.role), c.centre_id) for r in row.roles for c in r.centres),
+        everywhere=frozenset(Role(r.role) for r in row.roles if r.all_centres),
     )
     if not full:
         return user
@@ -150,6 +162,10 @@ class SqlUsers:
             reminders_on=first.reminders_on,
             created_at=first.created_at,
             roles=frozenset(Role(r.role) for r in rows if r.role is not None),
+            bindings=frozenset(
+                (Role(r.role), r.bound_centre) for r in rows if r.bound_centre is not None
+            ),
+            everywhere=frozenset(Role(r.role) for r in rows if r.all_centres),
         )
 
     async def mark_unreachable(self, platform: str, external_id: str, now: datetime) -> None:
@@ -306,24 +322,71 @@ class SqlUsers:
         await self._s.execute(delete(UserRow).where(UserRow.id == user_id))
         self._s.expunge_all()
 
-    async def grant(self, user_id: int, role: Role, now: datetime) -> bool:
-        """Give a role; False if the person already had it."""
+    async def grant(
+        self,
+        user_id: int,
+        role: Role,
+        now: datetime,
+        *,
+        centres: Sequence[int] = (),
+        all_centres: bool = False,
+    ) -> bool:
+        """Give a role, bound to these centres (or programme-wide); False if nothing changed."""
         if role is Role.BENEFICIARY:
             return False
+        changed = False
         held = await self._s.get(RoleRow, (user_id, role.value))
-        if held is not None:
-            return False
-        self._s.add(RoleRow(user_id=user_id, role=role.value, granted_at=now))
+        if held is None:
+            held = RoleRow(user_id=user_id, role=role.value, granted_at=now, all_centres=False)
+            self._s.add(held)
+            changed = True
+        if all_centres and not held.all_centres:
+            held.all_centres = changed = True
         await self._s.flush()
-        return True
+        for centre_id in centres:
+            if await self._s.get(StaffCentreRow, (user_id, role.value, centre_id)) is None:
+                self._s.add(StaffCentreRow(user_id=user_id, role=role.value, centre_id=centre_id))
+                changed = True
+        await self._s.flush()
+        return changed
 
     async def add_consent(self, user_id: int, kind: str, version: str, now: datetime) -> None:
         """Record one more consent (e.g. `phone` for a call-back)."""
         self._s.add(ConsentRow(user_id=user_id, kind=kind, version=version, given_at=now))
         await self._s.flush()
 
-    async def revoke(self, user_id: int, role: Role) -> bool:
-        """Take a role away; False if the person did not have it."""
+    async def revoke(
+        self,
+        user_id: int,
+        role: Role,
+        *,
+        centres: Sequence[int] = (),
+        all_centres: bool = False,
+    ) -> bool:
+        """Take a role away, or only some of its centres; False if nothing changed.
+
+        Without centres or all_centres the whole role goes, with every binding.
+        """
+        bindings = delete(StaffCentreRow).where(
+            StaffCentreRow.user_id == user_id, StaffCentreRow.role == role.value
+        )
+        if centres or all_centres:
+            changed = False
+            if centres:
+                result = await self._s.execute(
+                    bindings.where(StaffCentreRow.centre_id.in_(list(centres)))
+                )
+                changed = bool(getattr(result, "rowcount", 0))
+            if all_centres:
+                result = await self._s.execute(
+                    update(RoleRow)
+                    .where(RoleRow.user_id == user_id, RoleRow.role == role.value)
+                    .where(RoleRow.all_centres)
+                    .values(all_centres=False)
+                )
+                changed = changed or bool(getattr(result, "rowcount", 0))
+            return changed
+        await self._s.execute(bindings)
         result = await self._s.execute(
             delete(RoleRow).where(RoleRow.user_id == user_id, RoleRow.role == role.value)
         )

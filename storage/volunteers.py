@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, literal, select, update
+from sqlalchemy import Table, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from storage.models import (
     RoleRow,
     ShiftRow,
     ShiftSignupRow,
+    StaffCentreRow,
     UserRow,
     VolunteerRow,
 )
@@ -126,9 +127,13 @@ class SqlVolunteers:
         for role, same_centre in ((Role.COORDINATOR, True), (Role.ADMIN, False)):
             stmt = select(RoleRow.user_id).where(RoleRow.role == role.value)
             if same_centre:
-                stmt = stmt.join(UserRow, UserRow.id == RoleRow.user_id).where(
-                    UserRow.centre_id == centre_id
+                # Bound to the centre (or programme-wide), never by their own Settings centre.
+                bound = exists().where(
+                    StaffCentreRow.user_id == RoleRow.user_id,
+                    StaffCentreRow.role == RoleRow.role,
+                    StaffCentreRow.centre_id == centre_id,
                 )
+                stmt = stmt.where(or_(RoleRow.all_centres, bound))
             found = list((await self._s.execute(stmt.order_by(RoleRow.user_id))).scalars())
             if found:
                 return found

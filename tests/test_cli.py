@@ -109,8 +109,10 @@ def test_grant_and_revoke_roles(db: Path):
     missing = cli("grant", "console:ana", "coordinator", db=db)
     assert missing.returncode == 1 and "/start" in missing.stderr
     cli("chat", "--user", "ana", db=db, stdin="1\n1\n1\n1\n")
+    unbound = cli("grant", "console:ana", "coordinator", db=db)
+    assert unbound.returncode == 2 and "--centre SLUG" in unbound.stderr
     assert (
-        cli("grant", "console:ana", "coordinator", db=db).stdout.strip()
+        cli("grant", "console:ana", "coordinator", "--centre", "pirot", db=db).stdout.strip()
         == "coordinator granted for console:ana"
     )
     shown = cli("chat", "--user", "ana", db=db, stdin="Settings\nShow my data\n")
@@ -126,8 +128,58 @@ def test_an_adviser_is_linked_to_their_hours_and_sees_their_day(db: Path):
     cli("chat", "--user", "jelena", db=db, stdin="1\n1\n1\n1\n")
     done = cli("grant", "console:jelena", "adviser", "--adviser", "Jelena", db=db)
     assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        bound = conn.execute(
+            "SELECT c.slug FROM staff_centres s JOIN centres c ON c.id = s.centre_id "
+            "JOIN identities i ON i.user_id = s.user_id WHERE i.external_id = 'jelena' "
+            "AND s.role = 'adviser'"
+        ).fetchall()
+        hours = conn.execute(
+            "SELECT DISTINCT c.slug FROM adviser_hours h JOIN advisers a ON a.id = h.adviser_id "
+            "JOIN centres c ON c.id = h.centre_id WHERE a.name = 'Jelena'"
+        ).fetchall()
+    assert bound and sorted(bound) == sorted(hours)  # bound where her hours are
     shown = cli("chat", "--user", "jelena", db=db, stdin="My appointments\nToday\n")
     assert "No appointments today." in shown.stdout
+
+
+def test_grant_binds_staff_to_centres_and_revoke_takes_them_back(cli_db: Path):
+    db = cli_db
+    cli("chat", "--user", "ana", db=db, stdin="1\n1\n1\n1\n")
+
+    def bound() -> list[tuple[str, int]]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT c.slug, r.all_centres FROM roles r JOIN identities i "
+                "ON i.user_id = r.user_id LEFT JOIN staff_centres s ON s.user_id = r.user_id "
+                "AND s.role = r.role LEFT JOIN centres c ON c.id = s.centre_id "
+                "WHERE i.external_id = 'ana' AND r.role = 'coordinator' ORDER BY c.slug"
+            ).fetchall()
+
+    two = cli(
+        "grant", "console:ana", "coordinator", "--centre", "pirot", "--centre", "tutin", db=db
+    )
+    assert two.returncode == 0, two.stderr
+    assert bound() == [("pirot", 0), ("tutin", 0)]
+    assert cli("revoke", "console:ana", "coordinator", "--centre", "tutin", db=db).returncode == 0
+    assert bound() == [("pirot", 0)]
+    assert cli("grant", "console:ana", "coordinator", "--all-centres", db=db).returncode == 0
+    assert bound() == [("pirot", 1)]
+    assert cli("revoke", "console:ana", "coordinator", "--all-centres", db=db).returncode == 0
+    assert bound() == [("pirot", 0)]
+    assert cli("revoke", "console:ana", "coordinator", db=db).returncode == 0
+    assert bound() == []
+    unknown = cli("grant", "console:ana", "coordinator", "--centre", "paris", db=db)
+    assert unknown.returncode == 2 and "unknown centre 'paris'" in unknown.stderr
+    wrong = cli("grant", "console:ana", "volunteer", "--centre", "pirot", db=db)
+    assert wrong.returncode == 2 and "for coordinator and adviser" in wrong.stderr
+
+
+def test_grant_help_lists_the_roles_and_options(cli_db: Path):
+    shown = cli("grant", "--help", db=cli_db).stdout
+    for word in ("volunteer", "adviser", "coordinator", "admin", "--centre", "--all-centres"):
+        assert word in shown
+    assert "--all-centres" in cli("revoke", "--help", db=cli_db).stdout
 
 
 @pytest.mark.parametrize(

@@ -30,11 +30,49 @@ async def open_centre(ctx: Context, centre_id: str) -> Centre:
     return centre
 
 
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
 def coordinator(ctx: Context) -> User:
-    """The person, if they may coordinate; Stale otherwise (checked on every step)."""
-    if ctx.user is None or not ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
+    """The person, if they hold a coordinator's role at all; Stale otherwise.
+
+    Enough only for screens that show nothing of a centre; anything about a centre's
+    workshops, shifts, people or announcements checks `coordinator_of` as well.
+    """
+    if ctx.user is None or not ctx.user.has_role(*STAFF):
         raise Stale
     return ctx.user
+
+
+def coordinator_of(ctx: Context, centre_id: int) -> User:
+    """The person, if they may coordinate this centre (bound to it, or admin); Stale if not."""
+    user = coordinator(ctx)
+    if not user.may_act_on(centre_id, *STAFF):
+        raise Stale
+    return user
+
+
+async def coordinated_centre(ctx: Context, centre_id: str) -> Centre:
+    """The centre a payload names, if the person may coordinate it; Stale otherwise."""
+    centre = await open_centre(ctx, centre_id)
+    coordinator_of(ctx, centre.id)
+    return centre
+
+
+async def coordinated_centres(ctx: Context) -> list[Centre]:
+    """The centres the person may coordinate, in the usual order (all of them for admins)."""
+    allowed = coordinator(ctx).centres_for(*STAFF)
+    return [c for c in await ctx.uow.centres.all() if allowed is None or c.id in allowed]
+
+
+def adviser_of(ctx: Context, centre_id: int) -> User:
+    """The person, if they are a legal adviser bound to this centre; Stale if not."""
+    user = ctx.user
+    if user is None or not user.has_role(Role.ADVISER):
+        raise Stale
+    if not user.may_act_on(centre_id, Role.ADVISER, Role.ADMIN):
+        raise Stale
+    return user
 
 
 def first_name(text: str) -> str | None:

@@ -77,6 +77,54 @@ async def test_roles_grant_and_revoke(engine):
         assert not (await u.users.get(user.id)).has_role(Role.COORDINATOR)
 
 
+async def test_staff_reach_only_the_centres_they_are_bound_to(engine):
+    user = await register(engine)
+    async with uow(engine) as u:
+        pirot, tutin = (await u.centres.by_slug("pirot")).id, (await u.centres.by_slug("tutin")).id
+        assert await u.users.grant(user.id, Role.COORDINATOR, NOW, centres=[pirot]) is True
+        assert await u.users.grant(user.id, Role.COORDINATOR, NOW, centres=[pirot]) is False
+        await u.users.update(user.id, centre_id=tutin)  # their own Settings centre
+        await u.commit()
+    for load in ("by_identity", "get"):
+        async with uow(engine) as u:
+            found = await (
+                u.users.by_identity("telegram", "1")
+                if load == "by_identity"
+                else u.users.get(user.id)
+            )
+        assert found.centres_for(Role.COORDINATOR) == {pirot}
+        assert found.may_act_on(pirot, Role.COORDINATOR) and not found.may_act_on(
+            tutin, Role.COORDINATOR
+        )
+    async with uow(engine) as u:
+        assert await u.volunteers.coordinators_at(pirot) == [user.id]
+        assert user.id not in await u.volunteers.coordinators_at(tutin)
+        assert await u.users.grant(user.id, Role.COORDINATOR, NOW, all_centres=True) is True
+        await u.commit()
+    async with uow(engine) as u:
+        found = await u.users.by_identity("telegram", "1")
+        assert found.centres_for(Role.COORDINATOR) is None and found.may_act_on(
+            tutin, Role.COORDINATOR
+        )
+        assert user.id in await u.volunteers.coordinators_at(tutin)
+        assert await u.users.revoke(user.id, Role.COORDINATOR) is True
+        await u.commit()
+    async with uow(engine) as u:
+        found = await u.users.by_identity("telegram", "1")
+        assert found.centres_for(Role.COORDINATOR) == frozenset() and not found.bindings
+
+
+async def test_an_admin_reaches_every_centre(engine):
+    user = await register(engine)
+    async with uow(engine) as u:
+        await u.users.grant(user.id, Role.ADMIN, NOW)
+        await u.commit()
+    async with uow(engine) as u:
+        found = await u.users.by_identity("telegram", "1")
+    assert found.centres_for(Role.COORDINATOR, Role.ADMIN) is None
+    assert found.centres_for(Role.COORDINATOR) == frozenset()  # the admin role itself does it
+
+
 async def test_seeding_twice_changes_nothing(engine):
     assert await seed_demo(engine) == 0  # the fixture seeded once already
     async with uow(engine) as u:

@@ -61,7 +61,9 @@ async def volunteer(app, person, name="vesna", first="Vesna"):
 async def coordinator(app, person, name="coco"):
     p = await joined(person, name)
     async with app.uow() as uow:
-        await uow.users.grant(await user_id(app, p), Role.COORDINATOR, app.clock.now())
+        user = await uow.users.get(await user_id(app, p))
+        centres = [user.centre_id] if user.centre_id else []
+        await uow.users.grant(user.id, Role.COORDINATOR, app.clock.now(), centres=centres)
         await uow.commit()
     return p
 

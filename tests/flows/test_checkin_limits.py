@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import date, timedelta
 
@@ -167,4 +168,22 @@ async def test_on_viber_the_refusal_does_not_speak_of_live_locations(app, person
     assert viber.keys == ["vol.check_in_how"] and "live" not in viber.last.text
     await viber.share_location(math.nan, math.nan)
     assert viber.keys == ["vol.bad_location"] and "live" not in viber.last.text
+    assert await checked_in(app) == [None]
+
+
+async def test_guesses_sent_all_at_once_still_get_five_tries_and_one_alert(app, person):
+    await coordinator(app, person)
+    vesna = await ready_to_check_in(app, person)
+    await set_code(app, TODAY, CODE)
+    await start_check_in(vesna)
+    # As if from several processes at once: each guess in its own transaction, in parallel.
+    await asyncio.gather(*(vesna.send(f"{n:06d}") for n in range(12)))
+    await vesna.send(CODE)
+    assert vesna.keys == ["vol.code_locked"]
+    async with session_factory(app.engine)() as s:
+        alerts = await s.scalar(
+            select(func.count()).where(OutboxRow.key == "vol.alert_code_locked")
+        )
+        tries = await s.scalar(select(func.count()).select_from(FailedAttemptRow))
+    assert (tries, alerts) == (5, 1)
     assert await checked_in(app) == [None]

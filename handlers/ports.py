@@ -433,6 +433,8 @@ class ShiftRepository(Protocol):
 
     async def code_days(self, centre_id: int, code: str) -> list[date]: ...
 
+    async def take_turn(self, user_id: int) -> None: ...
+
 
 class BroadcastRepository(Protocol):
     """Announcements: drafts, their audience (counted and queued in the database), reports."""

@@ -468,6 +468,14 @@ class SqlShifts:
         )
         return list(rows.scalars())
 
+    async def take_turn(self, user_id: int) -> None:
+        """Hold the person until the transaction ends, so their check-in tries take turns.
+
+        Two codes typed at once in two processes are then counted one after the other: the
+        try limit cannot be overrun and the coordinators are told once.
+        """
+        await self._lock(UserRow, user_id)
+
     # -- helpers ------------------------------------------------------------------------------
     async def _set(self, signup_id: int, *where: Any, **values: Any) -> bool:
         result = await self._s.execute(

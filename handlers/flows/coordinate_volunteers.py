@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from handlers.context import Context, rows_of
@@ -34,7 +35,7 @@ flow = Flow("cv")
 PAGE = 5
 MAX_PLACES = 50
 MAX_NOTE = 200
-CODE = re.compile(r"[A-Za-z0-9]{4,12}")
+CODE = re.compile(r"[0-9]{6}")  # six digits: with five tries a day, one in 200,000 to guess
 
 HOME = T("cv.home", "Volunteers at {centre}.\nRequests waiting: {count}")
 ASK_CENTRE = T("cv.ask_centre", "Which centre?")
@@ -113,8 +114,14 @@ CODE_PAGE = T(
     "Check-in code at {centre} for {day}:\n\n🔑 {code}\n\nVolunteers write this code when they "
     "arrive. It changes every day. You can print the QR code and put it up at the door.",
 )
-ASK_CODE = T("cv.ask_code", "Write your own code for today: 4 to 12 Latin letters or digits.")
-BAD_CODE = T("cv.bad_code", "Please write 4 to 12 Latin letters or digits, like 2468.")
+ASK_CODE = T("cv.ask_code", "Write your own code for today: exactly 6 digits, like 480913.")
+BAD_CODE = T(
+    "cv.bad_code", "The code must be exactly 6 digits (0 to 9), like 480913. Please write it again."
+)
+WEAK_CODE = T(
+    "cv.weak_code",
+    "That code is too easy to guess, or it was yesterday's. Please choose 6 other digits.",
+)
 
 
 # -- a centre's page ---------------------------------------------------------------------------
@@ -541,13 +548,17 @@ async def ask_code(ctx: Context, centre_id: str) -> Reply:
 
 @flow.on_state("cv.code")
 async def own_code(ctx: Context) -> Reply:
-    """The typed code: 4 to 12 letters or digits, kept in capitals."""
+    """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
     coordinator(ctx)
     centre = await open_centre(ctx, str(ctx.state.data.get("centre", "")))
-    typed = ctx.incoming.text.strip()
+    typed = "".join(ctx.incoming.text.split())
+    rows = [[_back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]]
     if not CODE.fullmatch(typed):
-        return ctx.reply(BAD_CODE, [[_back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]])
-    await ctx.uow.shifts.set_code(centre.id, local_today(ctx), typed.upper(), ctx.clock.now())
+        return ctx.reply(BAD_CODE, rows)
+    day = local_today(ctx)
+    if _easy(typed) or typed == await ctx.uow.shifts.code(centre.id, day - timedelta(days=1)):
+        return ctx.reply(WEAK_CODE, rows)
+    await ctx.uow.shifts.set_code(centre.id, day, typed, ctx.clock.now())
     ctx.clear_state()
     return await _code_page(ctx, centre, replace=False)
 
@@ -572,12 +583,18 @@ async def _code_page(ctx: Context, centre: Centre, *, replace: bool = True) -> O
 
 
 async def _new_code(ctx: Context, centre_id: int, day: date) -> str:
-    """Four random digits, never yesterday's (its printed sheet may still hang at the door)."""
+    """Six random digits, never yesterday's (its printed sheet may still hang at the door)."""
     yesterday = await ctx.uow.shifts.code(centre_id, day - timedelta(days=1))
     while True:
-        made = f"{secrets.randbelow(10_000):04d}"
+        made = f"{secrets.randbelow(1_000_000):06d}"
         if made != yesterday:
             return made
+
+
+def _easy(code: str) -> bool:
+    """One digit repeated (111111) or a run up or down (123456, 987654): guessed first."""
+    steps = {int(b) - int(a) for a, b in pairwise(code)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
 from handlers.router import Flow, Stale
 from handlers.rules import workshops as workshop_rules
-from handlers.rules.shifts import TASK_NAMES
+from handlers.rules.shifts import CHECKIN_SCOPE, TASK_NAMES
 from handlers.texts import N_, T, Text
 
 flow = Flow("set")
@@ -217,6 +217,8 @@ async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoin
         centre = await ctx.uow.centres.get(session.centre_id)
         where = centre.name if centre else ""
         await workshop_rules.cancel_booking(ctx.uow, ctx.policy, booking, session, where, now)
+    # Wrong check-in codes are kept under a digest of the person's id: they go with the person.
+    await ctx.uow.attempts.forget(CHECKIN_SCOPE, str(user.id))
     await ctx.uow.users.delete(user.id)
     ctx.user = None
     ctx.state_changed = False  # nothing to save: the state went with the person

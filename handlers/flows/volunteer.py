@@ -128,6 +128,22 @@ WRONG_CODE = T(
     "and try again.",
 )
 OLD_CODE = T("vol.old_code", "That is an older code. Please use today's code, shown at the centre.")
+TRIES_LEFT = T("vol.tries_left", "Tries left today: {left}.")
+CODE_LOCKED = T(
+    "vol.code_locked",
+    "A wrong check-in code was typed {tries} times today, so check-in by code is closed for "
+    "you until tomorrow. Don't worry: you can still send your location (📎 → Location), or "
+    "ask the coordinator at the centre for help. The coordinators have been told.",
+)
+BAD_LOCATION = T(
+    "vol.bad_location",
+    "Sorry, I could not read a place from that location. Please send your location again "
+    "(📎 → Location), or type today's code.",
+)
+LIVE_LOCATION = T(
+    "vol.live_location",
+    "A live location works best: 📎 → Location → Share My Live Location.",
+)
 TOO_FAR = T(
     "vol.too_far",
     "You seem to be {distance} m from {centre}. Check-in by location works within {radius} m. "
@@ -646,7 +662,7 @@ async def check_in_now(ctx: Context) -> Reply:
 
 @flow.on_button("ci")
 async def check_in(ctx: Context, signup_id: str) -> Reply:
-    """Ask for today's code or the location."""
+    """Ask for today's code or the location (only the location once codes are locked)."""
     signup, shift, centre = await _own(ctx, signup_id)
     if signup.checked_in_at is not None:
         return ctx.reply(ALREADY_IN, [menu_button(ctx)])
@@ -654,7 +670,10 @@ async def check_in(ctx: Context, signup_id: str) -> Reply:
     if refusal is not None:
         return refusal
     ctx.set_state("vol.check_in", signup=signup.id)
-    return ctx.reply(CHECK_IN_HOW, [menu_button(ctx)], **_params(ctx, shift, centre))
+    if await _tries_used(ctx, signup.user_id) >= rules.CODE_TRIES:
+        return _locked(ctx)
+    out = ctx.reply(CHECK_IN_HOW, [menu_button(ctx)], **_params(ctx, shift, centre))
+    return _live_hint(ctx, out)
 
 
 def _outside_window(ctx: Context, shift: Shift) -> Outgoing | None:
@@ -677,8 +696,11 @@ async def check_in_proof(ctx: Context) -> Reply:
     if refusal is not None:
         return refusal
     now = ctx.clock.now()
-    if ctx.incoming.kind is Kind.LOCATION and ctx.incoming.location is not None:
+    if ctx.incoming.kind is Kind.LOCATION:
         here = ctx.incoming.location
+        if here is None or not rules.on_earth(here.latitude, here.longitude):
+            # NaN, infinity or a point off the map: no distance can be trusted from it.
+            return _live_hint(ctx, ctx.reply(BAD_LOCATION, [menu_button(ctx)]))
         distance = rules.distance_m(
             here.latitude, here.longitude, centre.latitude, centre.longitude
         )
@@ -690,15 +712,61 @@ async def check_in_proof(ctx: Context) -> Reply:
             )  # fmt: skip
         method = "location"
     else:
-        problem = await _code_problem(ctx, centre, ctx.incoming.text)
-        if problem is not None:
-            return ctx.reply(problem, [menu_button(ctx)], centre=ctx.centre_name(centre))
+        refused = await _code_refused(ctx, signup, shift, centre)
+        if refused is not None:
+            return refused
         method = "code"
     ctx.clear_state()
     if not await ctx.uow.shifts.check_in(signup.id, now, method):
         return ctx.reply(ALREADY_IN, [menu_button(ctx)])
     rows = [[ctx.button(N_("Check out"), f"vol:co:{signup.id}", icon="👋")], menu_button(ctx)]
     return ctx.reply(CHECKED_IN, rows, time=_clock_time(ctx, now))
+
+
+async def _code_refused(
+    ctx: Context, signup: ShiftSignup, shift: Shift, centre: Centre
+) -> Outgoing | None:
+    """Why a typed code does not check in (None: it is today's, and tries are left).
+
+    At most CODE_TRIES wrong codes a local day: after that even the right code is refused,
+    so guessing 000000, 000001, … gets nowhere.
+    """
+    # One person's codes take turns even across processes, so the count below is exact.
+    await ctx.uow.shifts.take_turn(signup.user_id)
+    if await _tries_used(ctx, signup.user_id) >= rules.CODE_TRIES:
+        return _locked(ctx)
+    problem = await _code_problem(ctx, centre, ctx.incoming.text)
+    if problem is None:
+        return None
+    if not ctx.incoming.text.strip():
+        # A sticker or a photo is not a guess: explain again without counting it.
+        return ctx.reply(problem, [menu_button(ctx)], centre=ctx.centre_name(centre))
+    now = ctx.clock.now()
+    since = rules.day_start(now, zone(ctx))
+    used = await rules.wrong_code(ctx.uow, shift, centre, signup.user_id, now, since)
+    if used >= rules.CODE_TRIES:
+        return _locked(ctx)
+    out = ctx.reply(problem, [menu_button(ctx)], centre=ctx.centre_name(centre))
+    left = ctx.t(TRIES_LEFT, left=rules.CODE_TRIES - used)
+    return replace(out, text=f"{out.text}\n{left}")
+
+
+async def _tries_used(ctx: Context, user_id: int) -> int:
+    return await rules.code_tries_used(
+        ctx.uow, user_id, rules.day_start(ctx.clock.now(), zone(ctx))
+    )
+
+
+def _locked(ctx: Context) -> Outgoing:
+    """Code check-in is closed for today: the location still works, or the coordinator."""
+    return _live_hint(ctx, ctx.reply(CODE_LOCKED, [menu_button(ctx)], tries=rules.CODE_TRIES))
+
+
+def _live_hint(ctx: Context, out: Outgoing) -> Outgoing:
+    """On Telegram, add that a live location is best (a plain one can be any point picked)."""
+    if ctx.incoming.platform != "telegram":
+        return out
+    return replace(out, text=f"{out.text}\n{ctx.t(LIVE_LOCATION)}")
 
 
 async def _code_problem(ctx: Context, centre: Centre, typed: str) -> Text | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.model import Centre, Policy, Shift, ShiftSignup, Task
 from handlers.notices import (
@@ -29,6 +30,9 @@ CHECK_IN_EARLY = timedelta(minutes=30)  # the earliest check-in before a shift s
 OVERTIME = timedelta(
     minutes=30
 )  # counted beyond a shift's length, and how long check-out stays open
+
+CODE_TRIES = 5  # wrong check-in codes a volunteer may type in one local day
+CHECKIN_SCOPE = "checkin"  # the try-limit scope; its subject is the volunteer's user id
 
 TASK_NAMES = {
     Task.SCHOOL: N_("children's school support"),
@@ -55,6 +59,12 @@ ALERT_LATE_CANCEL = T(
     "vol.alert_late_cancel",
     "{volunteer} cancelled the shift {task}, {when}, at {centre} at short notice. Reason: {reason}",
 )
+ALERT_CODE_LOCKED = T(
+    "vol.alert_code_locked",
+    "{volunteer} typed a wrong check-in code {tries} times for the shift {task}, {when}, at "
+    "{centre}, so check-in by code is locked for them for today. They can still check in by "
+    "sharing their location, or ask you at the centre.",
+)
 SHIFT_CALLED_OFF = T(
     "vol.shift_called_off",
     "The volunteer shift {task}, {when}, at {centre} has been called off. "
@@ -75,6 +85,28 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * earth * math.asin(math.sqrt(a))
+
+
+def on_earth(latitude: object, longitude: object) -> bool:
+    """A real point: two finite numbers with |latitude| <= 90 and |longitude| <= 180.
+
+    NaN compares False with everything, so without this a NaN location would pass any
+    distance check (`nan > 200` is False).
+    """
+    if isinstance(latitude, bool) or not isinstance(latitude, int | float):
+        return False
+    if isinstance(longitude, bool) or not isinstance(longitude, int | float):
+        return False
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except OverflowError:  # an integer too large for a float is off the map too
+        return False
+    return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
+
+
+def day_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight where the centres are, on the local day `now` falls on (try limits reset then)."""
+    return datetime.combine(now.astimezone(zone).date(), time(0), zone)
 
 
 def radius_m(centre: Centre, policy: Policy) -> int:
@@ -132,6 +164,36 @@ async def volunteer_name(uow: UnitOfWork, user_id: int) -> str:
     """The first name a volunteer gave (what coordinators call them)."""
     found = await uow.volunteers.of_user(user_id)
     return found.first_name if found else "?"
+
+
+async def code_tries_used(uow: UnitOfWork, user_id: int, since: datetime) -> int:
+    """Wrong check-in codes the volunteer typed since `since` (the start of the local day)."""
+    return await uow.attempts.count(CHECKIN_SCOPE, str(user_id), since)
+
+
+async def wrong_code(
+    uow: UnitOfWork, shift: Shift, centre: Centre, user_id: int, now: datetime, since: datetime
+) -> int:
+    """Count one wrong check-in code; how many today. The last allowed one tells coordinators.
+
+    The caller holds the person's turn (`uow.shifts.take_turn`), and a locked person's codes
+    are not counted any more, so the count reaches the limit once: the coordinators are told
+    once a day.
+    """
+    await uow.attempts.failed(CHECKIN_SCOPE, str(user_id), now)
+    used = await code_tries_used(uow, user_id, since)
+    if used == CODE_TRIES:
+        notice = Notice.of(
+            ALERT_CODE_LOCKED,
+            [[NoticeButton(N_("Today"), f"cv:t:{centre.id}", "📋")]],
+            volunteer=await volunteer_name(uow, user_id),
+            tries=CODE_TRIES,
+            **shift_params(shift, centre),
+        )
+        await tell_coordinators(
+            uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=user_id
+        )
+    return used
 
 
 async def say_no(

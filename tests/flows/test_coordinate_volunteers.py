@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -359,11 +360,12 @@ async def test_calling_off_a_shift_tells_the_volunteers(app, person):
         assert (await uow.shifts.get(started)).status == "scheduled"
 
 
-async def test_the_check_in_code_changes_every_day(app, person, clock):
+async def test_the_check_in_code_changes_every_day(app, person, clock, monkeypatch):
     co = await volunteers_page(app, person)
     await co.press("Check-in code")
     assert co.keys == ["cv.code"] and "It changes every day" in co.last.text
-    code = re.search(r"🔑 (\d{4})\n", co.last.text).group(1)
+    code = re.search(r"🔑 (\d+)\n", co.last.text).group(1)
+    assert len(code) == 6, "six digits: with five tries a day, one in 200,000"
     doc = co.last.document
     assert doc.filename == "checkin-pirot-2026-11-23.png" and doc.mime_type == "image/png"
     assert doc.content.startswith(b"\x89PNG") and doc.content == qr_png(code)
@@ -374,31 +376,42 @@ async def test_the_check_in_code_changes_every_day(app, person, clock):
     await co.press("Check-in code")
     assert f"🔑 {code}\n" in co.last.text, "the same code all day"
 
+    # Tomorrow the random source first offers today's code again: it is never used twice.
+    offers = iter([int(code), 7])
+    monkeypatch.setattr(secrets, "randbelow", lambda _bound: next(offers))
     clock.advance(days=1)
     await co.press_payload("cv:home")
     await co.press("Check-in code")
-    tomorrow = re.search(r"🔑 (\d{4})\n", co.last.text).group(1)
-    assert tomorrow != code and co.last.document.filename == "checkin-pirot-2026-11-24.png"
+    tomorrow = re.search(r"🔑 (\d+)\n", co.last.text).group(1)
+    assert tomorrow == "000007" and co.last.document.filename == "checkin-pirot-2026-11-24.png"
 
 
-async def test_a_coordinator_sets_their_own_code(app, person):
+async def test_a_coordinator_sets_their_own_code(app, person, clock):
     co = await volunteers_page(app, person)
     await co.press("Check-in code")
+    yesterday = re.search(r"🔑 (\d+)\n", co.last.text).group(1)
+    clock.advance(days=1)
+    await co.press_payload("cv:home")
+    await co.press("Check-in code")
     await co.press("Set my own code")
-    assert co.keys == ["cv.ask_code"]
-    for typed in ("12", "pirot 7", "x" * 13, "šuma", "١٢٣٤"):
+    assert co.keys == ["cv.ask_code"] and "exactly 6 digits" in co.last.text
+    for typed in ("12", "2468", "12345", "1234567", "pirot7", "48o913", "١٢٣٤٥٦", "4809 13 1"):
         await co.send(typed)
         assert co.keys == ["cv.bad_code"], typed
-    await co.send(" pirot7 ")
-    assert co.keys == ["cv.code"] and "🔑 PIROT7\n" in co.last.text
-    assert co.last.document.content == qr_png("PIROT7")
+        assert "exactly 6 digits" in co.last.text
+    for typed in ("111111", "123456", "987654", "000000", yesterday):
+        await co.send(typed)
+        assert co.keys == ["cv.weak_code"], typed
+    await co.send(" 480 913 ")
+    assert co.keys == ["cv.code"] and "🔑 480913\n" in co.last.text
+    assert co.last.document.content == qr_png("480913")
     centre = (await pirot(app)).id
     async with app.uow() as uow:
-        assert await uow.shifts.code(centre, local(23, 0).date()) == "PIROT7"
-        assert await uow.shifts.code_days(centre, "pirot7") == [local(23, 0).date()]
-    await co.send("1234")  # the step is over: typing again changes nothing
+        assert await uow.shifts.code(centre, local(24, 0).date()) == "480913"
+        assert await uow.shifts.code_days(centre, "480913") == [local(24, 0).date()]
+    await co.send("135790")  # the step is over: typing again changes nothing
     async with app.uow() as uow:
-        assert await uow.shifts.code(centre, local(23, 0).date()) == "PIROT7"
+        assert await uow.shifts.code(centre, local(24, 0).date()) == "480913"
 
 
 async def test_another_centre(app, person):

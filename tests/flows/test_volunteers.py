@@ -327,8 +327,8 @@ async def test_check_in_by_code_is_refused_outside_the_window_or_with_a_wrong_co
     await vesna.press_payload(f"vol:su:{sid}")
     async with app.uow() as uow:
         pirot = await uow.centres.by_slug("pirot")
-        await uow.shifts.set_code(pirot.id, date(2026, 11, 22), "1111", START)
-        await uow.shifts.set_code(pirot.id, date(2026, 11, 23), "4821", START)
+        await uow.shifts.set_code(pirot.id, date(2026, 11, 22), "111111", START)
+        await uow.shifts.set_code(pirot.id, date(2026, 11, 23), "482193", START)
         await uow.commit()
     await volunteering(vesna)
     await vesna.press("Check in or out")
@@ -342,11 +342,11 @@ async def test_check_in_by_code_is_refused_outside_the_window_or_with_a_wrong_co
     await volunteering(vesna)
     await vesna.press("Check in or out")
     assert vesna.keys == ["vol.check_in_how"]
-    await vesna.send("9999")
+    await vesna.send("999999")
     assert vesna.keys == ["vol.wrong_code"]
-    await vesna.send("1111")
+    await vesna.send("111111")
     assert vesna.keys == ["vol.old_code"], "yesterday's code"
-    await vesna.send(" 48 21 ")
+    await vesna.send(" 482 193 ")
     assert vesna.keys == ["vol.checked_in"] and "11:30" in vesna.last.text
     await vesna.press_payload(f"vol:ci:{signup}")
     assert vesna.keys == ["vol.already_in"]
@@ -437,9 +437,13 @@ def test_hours_arithmetic(check_in, check_out, expected):
 
 
 async def test_deleting_my_data_removes_the_request_and_sign_ups(app, person):
-    sid = await shift(app)
+    sid = await shift(app, day=23, start="10:20", end="12:00")
     vesna = await volunteer(app, person)
     await vesna.press_payload(f"vol:su:{sid}")
+    await volunteering(vesna)
+    await vesna.press("Check in or out")
+    await vesna.send("000000")  # a wrong code is counted, under a digest of her id
+    assert vesna.keys == ["vol.wrong_code"]
     await vesna.press("Menu")
     await vesna.press("Settings")
     await vesna.press("Delete my data")

@@ -33,7 +33,10 @@ def to_incoming(update: Update) -> Incoming | None:
         message.from_user.language_code,
     )
     if message.location is not None:
-        loc = Location(message.location.latitude, message.location.longitude)
+        # Numbers only (never a string or a bool); whether they are a real point (NaN, off the
+        # map) the core decides, so every platform is held to the same check.
+        lat, lon = message.location.latitude, message.location.longitude
+        loc = Location(lat, lon) if _number(lat) and _number(lon) else None
         return Incoming(PLATFORM, user, chat, Kind.LOCATION, "", "", hint, loc, uid)
     if message.contact is not None:
         return Incoming(
@@ -49,6 +52,10 @@ def to_incoming(update: Update) -> Incoming | None:
     # Stickers and voice notes arrive as empty text: the core answers "use the buttons".
     text = message.text or message.caption or ""
     return Incoming.message(PLATFORM, user, text, chat_id=chat, lang_hint=hint, update_id=uid)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def callback_message_id(update: Update) -> int | None:

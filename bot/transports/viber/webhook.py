@@ -224,10 +224,12 @@ def _incoming(
 ) -> Incoming:
     if kind == "location":
         loc = _object(message, "location")
-        try:
-            point = Location(float(loc["lat"]), float(loc["lon"]))
-        except (KeyError, TypeError, ValueError):
-            raise BadRequest("location without lat/lon") from None
+        lat, lon = _number(loc.get("lat")), _number(loc.get("lon"))
+        # JSON numbers only: float() would also take "nan", "1e999" or true. Whether the
+        # numbers are a real point (JSON may carry NaN) the core decides.
+        if lat is None or lon is None:
+            raise BadRequest("location without numeric lat/lon")
+        point = Location(lat, lon)
         return Incoming(PLATFORM, user_id, user_id, Kind.LOCATION, "", "", hint, point, token)
     if kind == "contact":
         phone = _text(_object(message, "contact"), "phone_number")
@@ -249,6 +251,16 @@ def _sent_at(body: dict[str, Any], now: datetime) -> datetime:
         except (OverflowError, OSError, ValueError):
             pass
     return now
+
+
+def _number(value: object) -> float | None:
+    """A JSON number as a float; None for anything else (a string, a bool, null)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
 
 
 def _object(body: dict[str, Any], name: str) -> dict[str, Any]:

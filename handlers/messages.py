@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; Viber's ActionBody is far larger.
+MAX_ID_CHARS = 64  # platform, account, chat and update ids are stored in 64-character columns
 
 
 class Kind(StrEnum):
@@ -27,6 +28,13 @@ class Location:
     longitude: float
     title: str = ""
     address: str = ""
+
+    def __post_init__(self) -> None:
+        # Numbers, not strings or booleans; whether they are finite and on the map is for the
+        # step reading them to judge (the transports already refuse NaN and infinities).
+        for value in (self.latitude, self.longitude):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError("a location's coordinates are numbers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,23 @@ class Incoming:
     lang_hint: str | None = None
     location: Location | None = None
     update_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # The transports translate what the platforms send; this is the last guard that
+        # nothing odd (a number for a text, a list for an id) reaches the flows.
+        for value in (self.platform, self.user_id, self.chat_id):
+            if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+                raise ValueError("ids are non-empty strings of at most 64 characters")
+        if not isinstance(self.update_id, str | None) or len(self.update_id or "") > MAX_ID_CHARS:
+            raise ValueError("an update id is a string of at most 64 characters")
+        if not isinstance(self.kind, Kind):
+            raise TypeError("kind is a Kind")
+        if not isinstance(self.text, str) or not isinstance(self.command, str):
+            raise TypeError("text and command are strings")
+        if not isinstance(self.lang_hint, str | None):
+            raise TypeError("a language hint is a string")
+        if not isinstance(self.location, Location | None):
+            raise TypeError("a location is a Location")
 
     @classmethod
     def message(

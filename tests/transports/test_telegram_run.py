@@ -132,6 +132,9 @@ async def test_webhook_checks_the_secret_and_dedupes(environment):
                         await asyncio.sleep(0.1)
             assert not tg.of("sendMessage"), "a rejected update changes nothing"
             good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            for bad in (b"{not json", b"[]", b'{"update_id": 1, "message": "x"}'):
+                async with http.post(url, data=bad, headers=good) as r:
+                    assert r.status == 400, "malformed: not retried, no traceback"
             for _ in range(2):  # Telegram retrying the same update
                 async with http.post(url, json=start, headers=good) as r:
                     assert r.status == 200
@@ -142,3 +145,4 @@ async def test_webhook_checks_the_secret_and_dedupes(environment):
     finally:
         output = await stop(proc)
     assert "Traceback" not in output, output
+    assert output.count("webhook body refused") == 3, output

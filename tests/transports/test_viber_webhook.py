@@ -19,6 +19,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.delivery import Verdict
+from bot.logs import KeyValueFormatter
 from bot.scheduler import make_worker, release_reminders
 from bot.transports.viber.app import ViberTransport, public_origin
 from bot.transports.viber.files import FileLinks
@@ -189,6 +190,82 @@ async def test_malformed_callbacks_are_400(viber):
     assert (await viber.post(subscribed)).status == 200
     assert not await stored(viber.app, IdentityRow), "subscribing stores nobody"
     assert not viber.fake.sent()
+
+
+# Written into the malformed callbacks: none of it may show up in the logs.
+SENTINEL = "Ana-wrote-this-4711"
+
+
+def garbage(vb: Viber) -> list[tuple[str, Any]]:
+    """Signed callbacks Viber would never send, each with what makes it wrong."""
+
+    def msg(**message: Any) -> dict[str, Any]:
+        return {**vb.message(ANA, "hi"), "message": message}
+
+    def deep(depth: int) -> Any:
+        inner: Any = SENTINEL
+        for _ in range(depth):
+            inner = [inner]
+        return inner
+
+    return [
+        ("text a list", msg(type="text", text=[SENTINEL])),
+        ("text a number", msg(type="text", text=4711)),
+        ("text an object", msg(type="text", text={"t": SENTINEL})),
+        ("text missing", msg(type="text")),
+        ("caption a number", msg(type="picture", text=4711, media="https://x")),
+        ("type a number", msg(type=1, text=SENTINEL)),
+        ("sender id a number", {**msg(type="text", text=SENTINEL), "sender": {"id": 4711}}),
+        ("sender a list", {**msg(type="text", text=SENTINEL), "sender": [ANA]}),
+        ("language a list", {**msg(type="text", text=SENTINEL),
+                             "sender": {"id": ANA, "language": [SENTINEL]}}),
+        ("message a string", {**msg(type="text", text="x"), "message": SENTINEL}),
+        ("token a boolean", {**msg(type="text", text=SENTINEL), "message_token": True}),
+        ("event a number", {**msg(type="text", text=SENTINEL), "event": 5}),
+        ("lat a string", msg(type="location", location={"lat": SENTINEL, "lon": 22.5})),
+        ("lat numeric text", msg(type="location", location={"lat": "43.1", "lon": 22.5})),
+        ("lat null", msg(type="location", location={"lat": None, "lon": 22.5})),
+        ("lat a boolean", msg(type="location", location={"lat": True, "lon": 22.5})),
+        ("location a list", msg(type="location", location=[43.1, 22.5])),
+        ("phone a number", msg(type="contact", contact={"phone_number": 381601234567})),
+        ("deep in the text", msg(type="text", text=deep(500))),
+        ("deep past the parser", b'{"event": "message", "x": ' + b"[" * 5000 + b"]" * 5000
+         + b"}"),
+        ("a deep list", b"[" * 100_000 + b"]" * 100_000),
+        ("NaN", f'{{"event": "message", "x": NaN, "y": "{SENTINEL}"}}'.encode()),
+        ("1e999", msg(type="location", location={"lat": 1e999, "lon": 22.5})),
+        ("not UTF-8", b'{"event": "message", "x": "\xff' + SENTINEL.encode() + b'"}'),
+        ("welcome user a string", {"event": "conversation_started", "message_token": 3,
+                                   "user": SENTINEL}),
+        ("welcome context a list", {"event": "conversation_started", "message_token": 3,
+                                    "user": {"id": ANA}, "context": [SENTINEL]}),
+        ("unsubscribed user a number", {"event": "unsubscribed", "user_id": 4711}),
+        ("seen token an object", {"event": "seen", "user_id": ANA,
+                                  "message_token": {"t": SENTINEL}}),
+    ]  # fmt: skip
+
+
+async def test_garbage_in_a_signed_callback_is_400_with_one_warning_and_nothing_handled(
+    app, viber, caplog
+):
+    caplog.set_level(logging.INFO)
+    for name, body in garbage(viber):
+        caplog.clear()
+        assert (await viber.post(body)).status == 400, name
+        loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(loud) == 1, (name, [r.getMessage() for r in loud])
+        assert loud[0].levelno == logging.WARNING and loud[0].exc_info is None, name
+        logged = "\n".join(KeyValueFormatter().format(r) for r in caplog.records)
+        assert SENTINEL not in logged and "Traceback" not in logged, (name, logged)
+    assert not viber.fake.sent(), "nothing was answered"
+    assert not await stored(app, ProcessedUpdateRow), "nothing was recorded as handled"
+    assert not await stored(app, IdentityRow), "nobody was stored"
+    # Events we do not act on are still a 200 (Viber sends some we never asked for).
+    caplog.clear()
+    for event in ("webhook", "client_status", "action"):
+        assert (await viber.post({"event": event, "message_token": 1, "x": [[{}]]})).status == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    await onboard(viber)  # and a good callback works as ever
 
 
 async def test_conversation_started_answers_with_the_welcome_in_the_body(viber):

@@ -32,10 +32,12 @@ from aiogram.methods import (
 from aiogram.types import BotCommand, BotCommandScopeDefault, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Limiter, Platform
+from bot.transports.bodies import BadBody, invalid, json_object, refused
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
 from bot.transports.telegram.ordering import KeyedLocks
 from bot.transports.telegram.outbox import TelegramOutboxSender
@@ -141,6 +143,35 @@ async def set_commands(bot: Bot, app: App) -> None:
         )
 
 
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, except that a body Telegram would not send is a 400.
+
+    aiogram parses the body inside its handler, so a body that is not JSON, not an object or
+    not an Update became a 500 with a traceback, and Telegram retried it for a day.
+    """
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """401 without the secret, 400 for a malformed body, else the update handled, 200."""
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
+        try:
+            body = json_object(await request.read())  # past client_max_size: aiohttp's 413
+            update = Update.model_validate(body, context={"bot": bot})
+        except BadBody as exc:
+            return refused(log, PLATFORM, exc)
+        except ValidationError as exc:
+            return refused(log, PLATFORM, invalid(exc))
+        except RecursionError:  # pragma: no cover (pydantic stops nesting itself)
+            return refused(log, PLATFORM, BadBody("nested too deep"))
+        # Handled before answering (handle_in_background is not used); the bridge answers
+        # through the Bot API, never in the webhook's response, so that is always empty.
+        await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.json_response({})
+
+    __call__ = handle
+
+
 class TelegramTransport:
     """Telegram's part of `run`: the bot, its dispatcher, its webhook route or polling loop."""
 
@@ -169,7 +200,7 @@ class TelegramTransport:
         if not self.webhook:
             return
         # Handled before answering: if we crash, Telegram redelivers, and the update log dedupes.
-        SimpleRequestHandler(
+        WebhookHandler(
             dispatcher=self.dp,
             bot=self.bot,
             secret_token=self.app.settings.telegram_webhook_secret,

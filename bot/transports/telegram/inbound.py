@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram.enums import ChatType
 from aiogram.types import Update
 
 from handlers.messages import Incoming, Kind, Location
 
 PLATFORM = "telegram"
+log = logging.getLogger("reintegrate.telegram")
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """The core's view of an update, or None for updates the bot ignores (groups, edits)."""
+    """The core's view of an update, or None for updates the bot ignores (groups, edits) and
+    for odd ones no Telegram app sends (a location that is not a number, an id too long);
+    never raises."""
+    try:
+        return _incoming(update)
+    except (TypeError, ValueError) as exc:  # Incoming refused what it was given
+        log.warning(
+            "telegram update not understood",
+            extra={"update_id": update.update_id, "error": type(exc).__name__},
+        )
+        return None
+
+
+def _incoming(update: Update) -> Incoming | None:
     uid = str(update.update_id)
     query = update.callback_query
     if query is not None:

@@ -2,7 +2,8 @@
 
 - Every request's `X-Viber-Content-Signature` must be the hex HMAC-SHA256 of the raw body keyed
   with the auth token (compared in constant time): otherwise 403 and nothing is read.
-  A body that is not a JSON object, or lacks the fields its event needs: 400.
+  A body that is not a JSON object, or lacks the fields its event needs (the shapes are in
+  callbacks.py), is refused with 400 and one WARNING line before anything is handled.
 - `conversation_started` (the person opened the chat; not subscribed yet, so nothing can be
   sent to them): the answer to `/start` (with the deep link from `context`) goes back as the
   one message Viber allows in the response body.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import time
@@ -33,7 +33,16 @@ from aiohttp import web
 
 from bot.bootstrap import App
 from bot.delivery import Verdict
+from bot.transports.bodies import BadBody, json_object, refused
 from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.viber.callbacks import (
+    Message,
+    MessageEvent,
+    Receipt,
+    Started,
+    Unsubscribed,
+    parse,
+)
 from bot.transports.viber.client import ViberClient, ViberError, ViberUnavailable
 from bot.transports.viber.files import FileLinks
 from bot.transports.viber.outbox import status_of
@@ -50,10 +59,6 @@ EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "con
 # a press. Someone typing one by hand gets what the button gives, checked like any press.
 BUTTON = re.compile(r"^[a-z]+:[a-z]+(:\S*)?$")
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class BadRequest(Exception):
-    """The callback lacks something its event needs."""
 
 
 class ViberWebhook:
@@ -78,47 +83,32 @@ class ViberWebhook:
         if not hmac.compare_digest(signature.encode(), expected.encode()):
             return web.Response(status=403)
         try:
-            try:
-                body = json.loads(raw)
-            except ValueError:  # not JSON, or not UTF-8
-                raise BadRequest("not JSON") from None
-            if not isinstance(body, dict):
-                raise BadRequest("not an object")
-            event = _text(body, "event")
-            match event:
-                case "message":
-                    await self._message(body)
-                case "conversation_started":
-                    welcome = await self._welcome(body)
-                    if not welcome:
-                        return web.Response()
-                    self.app.metrics.message(PLATFORM, "sent")  # Viber shows the answer itself
-                    return web.json_response(welcome)
-                case "unsubscribed":
-                    await self._unsubscribed(_text(body, "user_id"))
-                case "delivered" | "seen" | "failed":
-                    _text(body, "user_id")
-                    await self._receipt(event, _token(body))
-                case "subscribed":
-                    _text(_object(body, "user"), "id")
-                case _:  # webhook (Viber checking the address), and events we did not ask for
-                    pass
-        except BadRequest as exc:  # raised before anything is processed
-            log.info("viber callback refused", extra={"error": str(exc)[:100]})
-            return web.Response(status=400)
+            callback = parse(json_object(raw))
+        except BadBody as exc:  # raised before anything is processed
+            return refused(log, PLATFORM, exc)
+        match callback:
+            case MessageEvent():
+                await self._message(callback)
+            case Started():
+                welcome = await self._welcome(callback)
+                if not welcome:
+                    return web.Response()
+                self.app.metrics.message(PLATFORM, "sent")  # Viber shows the answer itself
+                return web.json_response(welcome)
+            case Unsubscribed():
+                await self._unsubscribed(callback.user_id)
+            case Receipt():
+                await self._receipt(callback.event, callback.message_token)
+            case _:  # subscribed; webhook (Viber checking the address), events we did not ask for
+                pass
         return web.Response()
 
     # -- events ------------------------------------------------------------------------------
-    async def _welcome(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        user = _object(body, "user")
-        user_id = _text(user, "id")
-        context = body.get("context")
-        deep_link = isinstance(context, str) and DEEP_LINK.match(context)
-        start = f"/start {context}" if deep_link else "/start"
-        language = user.get("language")
-        incoming = Incoming.message(
-            PLATFORM, user_id, start, lang_hint=language if isinstance(language, str) else None
-        )
+    async def _welcome(self, callback: Started) -> dict[str, Any] | None:
+        user_id = callback.user.id
+        context = callback.context
+        start = f"/start {context}" if context and DEEP_LINK.match(context) else "/start"
+        incoming = Incoming.message(PLATFORM, user_id, start, lang_hint=callback.user.language)
         async with self.locks.hold(user_id):
             replies = await self.app.conversation.handle(incoming)
         if not replies:
@@ -128,15 +118,10 @@ class ViberWebhook:
             log.warning("viber welcome cut to one message", extra={"replies": len(replies)})
         return {"sender": SENDER, **messages[0]} if messages else None
 
-    async def _message(self, body: dict[str, Any]) -> None:
-        sender = _object(body, "sender")
-        user_id = _text(sender, "id")
-        message = _object(body, "message")
-        kind = _text(message, "type")
-        token = _token(body)
-        language = sender.get("language")
-        hint = language if isinstance(language, str) else None
-        page = keyboard_page(message.get("text", "")) if kind == "text" else None
+    async def _message(self, callback: MessageEvent) -> None:
+        user_id = callback.sender.id
+        message = callback.message
+        page = keyboard_page(message.text or "") if message.type == "text" else None
         if page is not None:
             started = time.perf_counter()
             shown, person = await self._page(user_id, page)
@@ -151,11 +136,11 @@ class ViberWebhook:
                            "duration_ms": round(seconds * 1000, 1)},
                 )  # fmt: skip
                 return
-        incoming = _incoming(user_id, kind, message, token, hint)
+        incoming = _incoming(user_id, message, callback.message_token, callback.sender.language)
         async with self.locks.hold(user_id):
             replies = await self.app.conversation.handle(incoming)
             async with self.app.uow() as uow:
-                await uow.users.touch(PLATFORM, user_id, _sent_at(body, self.app.clock.now()))
+                await uow.users.touch(PLATFORM, user_id, _sent_at(callback, self.app.clock.now()))
                 await uow.commit()
             await self._send(user_id, replies)
 
@@ -219,66 +204,27 @@ class ViberWebhook:
                     return
 
 
-def _incoming(
-    user_id: str, kind: str, message: dict[str, Any], token: str, hint: str | None
-) -> Incoming:
-    if kind == "location":
-        loc = _object(message, "location")
-        lat, lon = _number(loc.get("lat")), _number(loc.get("lon"))
-        # JSON numbers only: float() would also take "nan", "1e999" or true. Whether the
-        # numbers are a real point (JSON may carry NaN) the core decides.
-        if lat is None or lon is None:
-            raise BadRequest("location without numeric lat/lon")
-        point = Location(lat, lon)
+def _incoming(user_id: str, message: Message, token: str, hint: str | None) -> Incoming:
+    # Callbacks.parse made sure each kind carries its content.
+    if message.type == "location" and message.location is not None:
+        point = Location(message.location.lat, message.location.lon)
         return Incoming(PLATFORM, user_id, user_id, Kind.LOCATION, "", "", hint, point, token)
-    if kind == "contact":
-        phone = _text(_object(message, "contact"), "phone_number")
+    if message.type == "contact" and message.contact is not None:
+        phone = message.contact.phone_number
         return Incoming(PLATFORM, user_id, user_id, Kind.CONTACT, phone, "", hint, None, token)
     # Pictures, stickers, files arrive as empty text: the core answers "use the buttons".
-    text = message.get("text") if kind == "text" else ""
-    text = text if isinstance(text, str) else ""
+    text = (message.text or "") if message.type == "text" else ""
     if BUTTON.match(text):
         return Incoming.button(PLATFORM, user_id, text, lang_hint=hint, update_id=token)
     return Incoming.message(PLATFORM, user_id, text, lang_hint=hint, update_id=token)
 
 
-def _sent_at(body: dict[str, Any], now: datetime) -> datetime:
+def _sent_at(callback: MessageEvent, now: datetime) -> datetime:
     """When the person wrote (a retried callback arrives later), never after now."""
-    stamp = body.get("timestamp")
-    if isinstance(stamp, int | float) and stamp > 0:
+    stamp = callback.timestamp
+    if stamp is not None and stamp > 0:
         try:
             return min(now, datetime.fromtimestamp(stamp / 1000, UTC))
         except (OverflowError, OSError, ValueError):
             pass
     return now
-
-
-def _number(value: object) -> float | None:
-    """A JSON number as a float; None for anything else (a string, a bool, null)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return float(value)
-    except OverflowError:  # an integer of hundreds of digits
-        return None
-
-
-def _object(body: dict[str, Any], name: str) -> dict[str, Any]:
-    value = body.get(name)
-    if not isinstance(value, dict):
-        raise BadRequest(f"{name} missing")
-    return value
-
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value or len(value) > 64:
-        raise BadRequest(f"{name} missing")
-    return value
-
-
-def _token(body: dict[str, Any]) -> str:
-    value = body.get("message_token")
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value):
-        raise BadRequest("message_token missing")
-    return str(value)[:64]

@@ -114,7 +114,9 @@ async def remove(ctx: Context, adviser_id: str, hours_id: str) -> Reply:
         raise Stale
     coordinator_of(ctx, line.centre_id)
     await ctx.uow.legal.remove_hours(line.id)
-    return await adviser(ctx, str(found.id))
+    # Their last hours at my centres gone, the adviser is no longer one of mine: the list.
+    mine = any(a.id == found.id for a in await ctx.uow.legal.advisers(_allowed(ctx)))
+    return await adviser(ctx, str(found.id)) if mine else await home(ctx)
 
 
 @flow.on_button("sl")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -309,14 +309,19 @@ class LegalRepository(Protocol):
     async def adviser_of(self, user_id: int) -> int | None: ...
 
     async def agenda(
-        self, adviser_id: int, start: datetime, end: datetime
+        self,
+        adviser_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        centres: Collection[int] | None = None,
     ) -> list[Appointment]: ...
 
     async def mark(self, appointment_id: int, status: str) -> None: ...
 
     async def block(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]: ...
 
-    async def advisers(self) -> list[Adviser]: ...
+    async def advisers(self, centres: Collection[int] | None = None) -> list[Adviser]: ...
 
     async def add_hours(
         self, adviser_id: int, centre_id: int, weekday: int, starts: str, ends: str
@@ -334,7 +339,9 @@ class CallbackRepository(Protocol):
         self, *, user_id: int, centre_id: int, topic: Topic, phone: str, now: datetime
     ) -> int: ...
 
-    async def open_for(self, adviser_id: int) -> list[Callback]: ...
+    async def open_for(
+        self, adviser_id: int, *, centres: Collection[int] | None = None
+    ) -> list[Callback]: ...
 
     async def done(self, callback_id: int) -> Callback | None: ...
 

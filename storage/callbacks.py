@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Callback, Topic
-from storage.models import AdviserHoursRow, AdviserRow, CallbackRow
+from handlers.model import Callback, Role, Topic
+from storage.models import AdviserHoursRow, AdviserRow, CallbackRow, RoleRow, StaffCentreRow
 
 OPEN, DONE = "open", "done"
 
@@ -36,14 +37,22 @@ class SqlCallbacks:
         await self._s.flush()
         return row.id
 
-    async def open_for(self, adviser_id: int) -> list[Callback]:
-        """Open requests at the centres where this adviser works, oldest first."""
-        centres = select(AdviserHoursRow.centre_id).where(AdviserHoursRow.adviser_id == adviser_id)
-        rows = await self._s.execute(
+    async def open_for(
+        self, adviser_id: int, *, centres: Collection[int] | None = None
+    ) -> list[Callback]:
+        """Open requests at the centres where this adviser works, oldest first.
+
+        With `centres`, only at these of them (the centres the adviser is bound to).
+        """
+        works = select(AdviserHoursRow.centre_id).where(AdviserHoursRow.adviser_id == adviser_id)
+        stmt = (
             select(CallbackRow)
-            .where(CallbackRow.centre_id.in_(centres), CallbackRow.status == OPEN)
+            .where(CallbackRow.centre_id.in_(works), CallbackRow.status == OPEN)
             .order_by(CallbackRow.id)
         )
+        if centres is not None:
+            stmt = stmt.where(CallbackRow.centre_id.in_(list(centres)))
+        rows = await self._s.execute(stmt)
         return [_callback(r) for r in rows.scalars()]
 
     async def done(self, callback_id: int) -> Callback | None:
@@ -57,14 +66,35 @@ class SqlCallbacks:
         return found
 
     async def advisers_at(self, centre_id: int) -> list[int]:
-        """The chat accounts (user ids) of advisers who work at a centre."""
+        """The chat accounts (user ids) of advisers who work at a centre and are bound to it."""
         rows = await self._s.execute(
             select(AdviserRow.user_id)
             .join(AdviserHoursRow, AdviserHoursRow.adviser_id == AdviserRow.id)
             .where(AdviserHoursRow.centre_id == centre_id, AdviserRow.user_id.is_not(None))
+            .where(_reaches(centre_id))
             .distinct()
         )
         return [uid for (uid,) in rows.all() if uid is not None]
+
+
+def _reaches(centre_id: int) -> ColumnElement[bool]:
+    """The adviser's chat account may act on the centre: bound to it, programme-wide or admin.
+
+    Only they can see the request, so only they are told of it.
+    """
+    bound = exists().where(
+        StaffCentreRow.user_id == AdviserRow.user_id,
+        StaffCentreRow.role == Role.ADVISER.value,
+        StaffCentreRow.centre_id == centre_id,
+    )
+    wide = exists().where(
+        RoleRow.user_id == AdviserRow.user_id,
+        or_(
+            (RoleRow.role == Role.ADVISER.value) & RoleRow.all_centres,
+            RoleRow.role == Role.ADMIN.value,
+        ),
+    )
+    return or_(bound, wide)
 
 
 def _callback(row: CallbackRow) -> Callback:

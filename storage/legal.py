@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, time
 from typing import cast
 
-from sqlalchemy import Table, literal, select, update
+from sqlalchemy import Table, exists, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Adviser, AdviserHours, Appointment, Topic
+from handlers.model import Adviser, AdviserHours, Appointment, Role, Topic
 from handlers.ports import Conflict
 from handlers.rules.slots import WeeklyHours
-from storage.models import AdviserAbsenceRow, AdviserHoursRow, AdviserRow, AppointmentRow
+from storage.models import (
+    AdviserAbsenceRow,
+    AdviserHoursRow,
+    AdviserRow,
+    AppointmentRow,
+    RoleRow,
+    StaffCentreRow,
+)
 
 BOOKED, CANCELLED = "booked", "cancelled"
 _appointments = cast(Table, AppointmentRow.__table__)
@@ -164,9 +171,19 @@ class SqlLegal:
         ).scalar_one_or_none()
         return found
 
-    async def agenda(self, adviser_id: int, start: datetime, end: datetime) -> list[Appointment]:
-        """The adviser's appointments in [start, end) that are not cancelled, by time."""
-        rows = await self._s.execute(
+    async def agenda(
+        self,
+        adviser_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        centres: Collection[int] | None = None,
+    ) -> list[Appointment]:
+        """The adviser's appointments in [start, end) that are not cancelled, by time.
+
+        With `centres`, only those at these centres (what an adviser bound to them may see).
+        """
+        stmt = (
             select(AppointmentRow)
             .where(
                 AppointmentRow.adviser_id == adviser_id,
@@ -176,6 +193,9 @@ class SqlLegal:
             )
             .order_by(AppointmentRow.starts_at)
         )
+        if centres is not None:
+            stmt = stmt.where(AppointmentRow.centre_id.in_(list(centres)))
+        rows = await self._s.execute(stmt)
         return [await self._appointment(r) for r in rows.scalars()]
 
     async def mark(self, appointment_id: int, status: str) -> None:
@@ -255,9 +275,30 @@ class SqlLegal:
         await self._s.flush()
         return row.id
 
-    async def advisers(self) -> list[Adviser]:
-        """Every adviser with their weekly hours, by name."""
-        rows = (await self._s.execute(select(AdviserRow).order_by(AdviserRow.name))).scalars()
+    async def advisers(self, centres: Collection[int] | None = None) -> list[Adviser]:
+        """Every adviser with all their weekly hours, by name.
+
+        With `centres`, only the advisers of these centres: with hours at one of them, or whose
+        chat account is bound to one as an adviser (or programme-wide), hours not set yet.
+        """
+        stmt = select(AdviserRow).order_by(AdviserRow.name)
+        if centres is not None:
+            ids = list(centres)
+            works = exists().where(
+                AdviserHoursRow.adviser_id == AdviserRow.id, AdviserHoursRow.centre_id.in_(ids)
+            )
+            bound = exists().where(
+                StaffCentreRow.user_id == AdviserRow.user_id,
+                StaffCentreRow.role == Role.ADVISER.value,
+                StaffCentreRow.centre_id.in_(ids),
+            )
+            everywhere = exists().where(
+                RoleRow.user_id == AdviserRow.user_id,
+                RoleRow.role == Role.ADVISER.value,
+                RoleRow.all_centres,
+            )
+            stmt = stmt.where(or_(works, bound, everywhere))
+        rows = (await self._s.execute(stmt)).scalars()
         found = []
         for row in rows.all():
             hours = await self._s.execute(

@@ -1,7 +1,8 @@
 """The legal adviser's day: today's and this week's appointments, attendance, "I'm ill today".
 
-Only people with the adviser role who are linked to an adviser record get in; every step
-checks it on the server.
+Only people with the adviser role who are linked to an adviser record get in, and they see and
+act only on appointments and call-backs at the centres they are bound to (`grant … --centre`);
+every step checks it on the server, from the appointment's or request's own centre.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context
 from handlers.flows.legal import TOPIC_NAMES
-from handlers.flows.lookup import parse_id
+from handlers.flows.lookup import adviser_of, parse_id
 from handlers.flows.menu import menu_button
 from handlers.messages import Button
-from handlers.model import Appointment, Role
+from handlers.model import Adviser, Appointment, Role
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name, when
 from handlers.router import Flow, Reply, Stale
 from handlers.rules import reminders
@@ -42,6 +43,11 @@ AWAY_NOTICE = T(
     "Sorry: your legal advice appointment on {when} at {where} cannot take place, "
     "the adviser is away that day. Please choose another time.",
 )
+UNBOUND = T(
+    "adv.unbound",
+    "You are not linked to a centre yet. Please ask an admin to link you to the centres "
+    "where you give advice.",
+)
 DAYS = {"0": N_("today"), "7": N_("this week")}
 
 
@@ -55,10 +61,18 @@ async def _adviser(ctx: Context) -> int:
     return adviser
 
 
+def _centres(ctx: Context) -> frozenset[int] | None:
+    """The centres the adviser is bound to (None: every centre)."""
+    assert ctx.user is not None  # _adviser has checked
+    return ctx.user.centres_for(Role.ADVISER, Role.ADMIN)
+
+
 @flow.on_button("home")
 async def home(ctx: Context) -> Reply:
     """Today, this week, or "I'm ill today"."""
     await _adviser(ctx)
+    if _centres(ctx) == frozenset():
+        return ctx.reply(UNBOUND, [menu_button(ctx)], replace=True)
     return ctx.reply(
         HOME,
         [[ctx.button(N_("Today"), "adv:d:0", icon="📅"),
@@ -77,7 +91,8 @@ async def agenda(ctx: Context, span: str) -> Reply:
     if span not in DAYS:
         raise Stale
     start = _midnight(ctx)
-    found = await ctx.uow.legal.agenda(adviser, start, start + timedelta(days=max(1, int(span))))
+    end = start + timedelta(days=max(1, int(span)))
+    found = await ctx.uow.legal.agenda(adviser, start, end, centres=_centres(ctx))
     days = ctx._(DAYS[span])
     back = [ctx.button(N_("Back"), "adv:home", icon="◀️"), *menu_button(ctx)]
     if not found:
@@ -108,6 +123,7 @@ async def attendance(ctx: Context, appointment_id: str, came: str, span: str) ->
     found = await ctx.uow.legal.get(number) if number is not None else None
     if found is None or found.adviser_id != adviser or came not in ("0", "1"):
         raise Stale
+    adviser_of(ctx, found.centre_id)
     if found.status == "cancelled" or found.starts_at > ctx.clock.now():
         raise Stale  # only once it has begun: a future one must stay movable and cancellable
     await ctx.uow.legal.mark(found.id, "attended" if came == "1" else "no_show")
@@ -118,7 +134,7 @@ async def attendance(ctx: Context, appointment_id: str, came: str, span: str) ->
 async def callbacks(ctx: Context) -> Reply:
     """Open call-back requests at my centres: the number, topic and when it came in."""
     adviser = await _adviser(ctx)
-    found = await ctx.uow.callbacks.open_for(adviser)
+    found = await ctx.uow.callbacks.open_for(adviser, centres=_centres(ctx))
     rows = []
     for c in found:
         local = c.created_at.astimezone(ZoneInfo(ctx.policy.timezone))
@@ -135,19 +151,27 @@ async def called(ctx: Context, callback_id: str) -> Reply:
     """Called: the request closes and the number is erased."""
     adviser = await _adviser(ctx)
     number = parse_id(callback_id)
-    mine = {c.id for c in await ctx.uow.callbacks.open_for(adviser)}
+    mine = {c.id: c for c in await ctx.uow.callbacks.open_for(adviser, centres=_centres(ctx))}
     if number is None or number not in mine:
         raise Stale
+    adviser_of(ctx, mine[number].centre_id)
     await ctx.uow.callbacks.done(number)
     return await callbacks(ctx)
 
 
 @flow.on_button("ill")
 async def ask_ill(ctx: Context, sure: str = "") -> Reply:
-    """Block the rest of today: ask first, then tell everyone booked and offer other times."""
+    """Block the rest of today: ask first, then tell everyone booked and offer other times.
+
+    Only if every centre the rest of today reaches (hours today, people booked) is one the
+    adviser is bound to: the absence would otherwise call off another centre's appointments.
+    """
     adviser = await _adviser(ctx)
     now = ctx.clock.now()
     end = _midnight(ctx) + timedelta(days=1)
+    (record,) = [a for a in await ctx.uow.legal.advisers() if a.id == adviser]
+    for centre_id in await day_centres(ctx, record, now, end):
+        adviser_of(ctx, centre_id)
     if sure != "yes":
         booked = [a for a in await ctx.uow.legal.agenda(adviser, now, end) if a.status == "booked"]
         return ctx.reply(
@@ -176,6 +200,19 @@ async def call_off(ctx: Context, a: Appointment, text: Text = ILL_NOTICE) -> Non
     await ctx.uow.outbox.enqueue(
         a.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT
     )
+
+
+async def day_centres(ctx: Context, adviser: Adviser, start: datetime, end: datetime) -> set[int]:
+    """The centres an absence in [start, end) reaches: hours on those weekdays, people booked."""
+    tz = ZoneInfo(ctx.policy.timezone)
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz)
+    weekdays = {
+        (first + timedelta(days=n)).weekday() for n in range((last.date() - first).days + 1)
+    }
+    booked = await ctx.uow.legal.agenda(adviser.id, start, end)
+    return {h.centre_id for h in adviser.hours if h.weekday in weekdays} | {
+        a.centre_id for a in booked if a.status == "booked"
+    }
 
 
 def _midnight(ctx: Context) -> datetime:

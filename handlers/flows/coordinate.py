@@ -1,7 +1,8 @@
 """Workshops for coordinators: publish one (guided), change or cancel a session, attendance.
 
-Every handler checks the role itself (`lookup.coordinator`), so a forged or old button from someone
-who is not, or no longer, a coordinator or admin is refused on the server.
+Every handler checks on the server that the person may coordinate the centre of what it touches
+(`lookup.coordinator_of`, from the session's own centre or the draft's chosen one), so a forged or
+old button, or a payload typed on Viber, for another centre is refused like an expired one.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from handlers.context import Context, rows_of
-from handlers.flows.lookup import coordinator, parse_id
+from handlers.flows.lookup import (
+    coordinated_centre,
+    coordinated_centres,
+    coordinator,
+    coordinator_of,
+    parse_id,
+)
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
 from handlers.flows.workshops import AUDIENCE_NAMES, KIND_NAMES, ctx_button_for, open_session
@@ -70,6 +77,11 @@ BAD_NUMBER = T("cw.bad_number", "Please write a whole number from 1 to 500.")
 BAD_DATE = T("cw.bad_date", "Please write a future day like 24.11.2026.")
 BAD_TIME = T("cw.bad_time", "Please write the time like 16:00.")
 BAD_TITLE = T("cw.bad_title", "Please write a title of up to 80 characters.")
+UNBOUND = T(
+    "cw.unbound",
+    "You are not linked to a centre yet. Please ask an admin to link you to yours; "
+    "then you can coordinate it here.",
+)
 
 
 @flow.on_button("home")
@@ -77,11 +89,15 @@ async def home(ctx: Context) -> Reply:
     """New workshop, or the upcoming sessions at my centre."""
     user = coordinator(ctx)
     ctx.clear_state()
+    centres = await coordinated_centres(ctx)
+    if not centres:
+        return ctx.reply(UNBOUND, [menu_button(ctx)], replace=True)
     rows = [[ctx.button(N_("New workshop"), "cw:new", icon="➕")]]
-    centres = await ctx.uow.centres.all()
-    mine = [c for c in centres if c.id == user.centre_id] or list(centres)
+    # The Settings centre only picks which of the bound centres comes first.
+    mine = [c for c in centres if c.id == user.centre_id] or centres
     rows += [[ctx.button(ctx.centre_name(c), f"cw:l:{c.id}:0", icon="📅")] for c in mine[:1]]
-    rows.append([ctx.button(N_("Another centre"), "cw:c", icon="📍")])
+    if len(centres) > 1:
+        rows.append([ctx.button(N_("Another centre"), "cw:c", icon="📍")])
     rows.append([ctx.button(N_("Legal advisers"), "cad:home", icon="⚖️"), *menu_button(ctx)])
     return ctx.reply(HOME, rows, replace=True)
 
@@ -89,9 +105,8 @@ async def home(ctx: Context) -> Reply:
 @flow.on_button("c")
 async def pick_centre(ctx: Context) -> Reply:
     """Sessions at which centre?"""
-    coordinator(ctx)
     buttons = [
-        ctx.button(ctx.centre_name(c), f"cw:l:{c.id}:0") for c in await ctx.uow.centres.all()
+        ctx.button(ctx.centre_name(c), f"cw:l:{c.id}:0") for c in await coordinated_centres(ctx)
     ]
     return ctx.reply(ASK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
 
@@ -99,10 +114,8 @@ async def pick_centre(ctx: Context) -> Reply:
 @flow.on_button("l")
 async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
     """The next two weeks' sessions at a centre."""
-    coordinator(ctx)
-    number = parse_id(centre_id)
-    centre = await ctx.uow.centres.get(number) if number is not None else None
-    if centre is None or parse_id(page) is None:
+    centre = await coordinated_centre(ctx, centre_id)
+    if parse_id(page) is None:
         raise Stale
     # From this morning: a session under way still needs its attendance taken.
     today = datetime.combine(ctx.clock.now().astimezone(zone(ctx)).date(), time(0), zone(ctx))
@@ -125,9 +138,8 @@ async def upcoming(ctx: Context, centre_id: str, page: str) -> Reply:
 @flow.on_button("s")
 async def session_admin(ctx: Context, session_id: str) -> Reply:
     """One session: places, waiting list, and what can be done with it."""
-    coordinator(ctx)
     ctx.clear_state()
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     return await _session_view(ctx, session)
 
 
@@ -154,8 +166,7 @@ async def _session_view(ctx: Context, session: Session, *, replace: bool = True)
 @flow.on_button("p")
 async def people(ctx: Context, session_id: str) -> Reply:
     """Who has a place, with attendance buttons (first names of children; ids of adults)."""
-    coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     booked = await ctx.uow.workshops.people(session.id)
     rows = []
     for b in booked:
@@ -177,6 +188,7 @@ async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
     booking = await ctx.uow.workshops.booking(number) if number is not None else None
     if booking is None or booking.status != "confirmed" or came not in ("0", "1"):
         raise Stale
+    await _session(ctx, str(booking.session_id))  # the booking's own centre
     await ctx.uow.workshops.mark(booking.id, came == "1")
     return await people(ctx, str(booking.session_id))
 
@@ -184,8 +196,7 @@ async def attend(ctx: Context, booking_id: str, came: str) -> Reply:
 @flow.on_button("cap")
 async def ask_capacity(ctx: Context, session_id: str) -> Reply:
     """Change the number of places: ask for it."""
-    coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     ctx.set_state("cw.capacity", session=session.id)
     return ctx.reply(ASK_CAPACITY, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
 
@@ -193,8 +204,7 @@ async def ask_capacity(ctx: Context, session_id: str) -> Reply:
 @flow.on_state("cw.capacity")
 async def set_capacity(ctx: Context) -> Reply:
     """The new number of places; never below the places already taken."""
-    coordinator(ctx)
-    session = await open_session(ctx, str(ctx.state.data.get("session", "")))
+    session = await _session(ctx, str(ctx.state.data.get("session", "")))
     number = _number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_NUMBER, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
@@ -214,7 +224,7 @@ async def set_capacity(ctx: Context) -> Reply:
             ctx.uow, ctx.policy, booking, session, centre.name if centre else "", now
         )
     ctx.clear_state()
-    updated = await open_session(ctx, str(session.id))
+    updated = await _session(ctx, str(session.id))
     return [
         ctx.reply(CAPACITY_SAVED, capacity=number),
         await _session_view(ctx, updated, replace=False),
@@ -224,8 +234,7 @@ async def set_capacity(ctx: Context) -> Reply:
 @flow.on_button("mv")
 async def ask_move(ctx: Context, session_id: str) -> Reply:
     """Change the time: ask for the new day and time."""
-    coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     ctx.set_state("cw.move", session=session.id)
     return ctx.reply(ASK_MOVE, [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]])
 
@@ -233,8 +242,7 @@ async def ask_move(ctx: Context, session_id: str) -> Reply:
 @flow.on_state("cw.move")
 async def move(ctx: Context) -> Reply:
     """Move the session; people with a place keep it and are told, reminders follow."""
-    coordinator(ctx)
-    session = await open_session(ctx, str(ctx.state.data.get("session", "")))
+    session = await _session(ctx, str(ctx.state.data.get("session", "")))
     back = [[ctx.button(N_("Back"), f"cw:s:{session.id}", icon="◀️")]]
     parts = ctx.incoming.text.split()
     day = typed_day(ctx, parts[0]) if len(parts) == 2 else None
@@ -256,8 +264,7 @@ async def move(ctx: Context) -> Reply:
 @flow.on_button("x")
 async def ask_cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel the session? Says how many people will be told."""
-    coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     count = session.taken + len(await ctx.uow.workshops.people(session.id, "waiting"))
     return ctx.reply(
         CANCEL_ASK,
@@ -270,8 +277,7 @@ async def ask_cancel(ctx: Context, session_id: str) -> Reply:
 @flow.on_button("xx")
 async def cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel it: places and reminders go, everyone is told through the outbox."""
-    coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    session = await _session(ctx, session_id)
     centre = await ctx.uow.centres.get(session.centre_id)
     told = await rules.cancel_session(
         ctx.uow, session, centre.name if centre else "", ctx.clock.now()
@@ -286,7 +292,8 @@ async def cancel(ctx: Context, session_id: str) -> Reply:
 @flow.on_button("new")
 async def new(ctx: Context) -> Reply:
     """Start: the title in my own language."""
-    coordinator(ctx)
+    if not await coordinated_centres(ctx):
+        raise Stale
     ctx.set_state("cw.title", lang=ctx.locale, titles={})
     return ctx.reply(ASK_TITLE, [menu_button(ctx)], language=LANGUAGE_NAMES[ctx.locale])
 
@@ -294,7 +301,7 @@ async def new(ctx: Context) -> Reply:
 @flow.on_state("cw.title")
 async def title(ctx: Context) -> Reply:
     """A title in one language; then another language, or on."""
-    coordinator(ctx)
+    await _drafting(ctx)
     text = " ".join(ctx.incoming.text.split())
     if not text or len(text) > 80:
         return ctx.reply(BAD_TITLE, [menu_button(ctx)])
@@ -315,8 +322,7 @@ async def title(ctx: Context) -> Reply:
 @flow.on_button("tl")
 async def title_in(ctx: Context, locale: str) -> Reply:
     """Add the title in another language."""
-    coordinator(ctx)
-    _draft(ctx, "cw.titles")
+    await _drafting(ctx, "cw.titles")
     if locale not in LOCALES:
         raise Stale
     ctx.set_state("cw.title", **{**ctx.state.data, "lang": locale})
@@ -326,8 +332,7 @@ async def title_in(ctx: Context, locale: str) -> Reply:
 @flow.on_button("n")
 async def step(ctx: Context, field: str, value: str = "") -> Reply:
     """A choice made with a button (kind, audience, centre, minutes, no repeat)."""
-    coordinator(ctx)
-    data = _draft(ctx)
+    data = await _drafting(ctx)
     # Each button belongs to one step: an old one from an earlier step is stale.
     has = set(data)
     if field == "kind" and not value and ctx.state.name == "cw.titles":
@@ -340,14 +345,13 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
         return ctx.reply(ASK_AUDIENCE, [buttons])
     if field == "aud" and ctx.state.name == "cw.audience" and value in set(Audience):
         ctx.set_state("cw.centre", **{**data, "audience": value})
-        centres = await ctx.uow.centres.all()
+        centres = await coordinated_centres(ctx)
         buttons = [ctx.button(ctx.centre_name(c), f"cw:n:centre:{c.id}") for c in centres]
         return ctx.reply(ASK_CENTRE, rows_of(buttons))
     number = parse_id(value)
     if field == "centre" and ctx.state.name == "cw.centre" and number is not None:
-        if await ctx.uow.centres.get(number) is None:
-            raise Stale
-        ctx.set_state("cw.date", **{**data, "centre": number})
+        centre = await coordinated_centre(ctx, value)
+        ctx.set_state("cw.date", **{**data, "centre": centre.id})
         return ctx.reply(ASK_DATE, [menu_button(ctx)])
     if field == "min" and ctx.state.name == "cw.minutes" and number in DURATIONS:
         ctx.set_state("cw.places", **{**data, "minutes": number})
@@ -363,7 +367,7 @@ async def step(ctx: Context, field: str, value: str = "") -> Reply:
 @flow.on_state("cw.date")
 async def draft_date(ctx: Context) -> Reply:
     """The first day."""
-    coordinator(ctx)
+    await _drafting(ctx)
     day = typed_day(ctx, ctx.incoming.text.strip())
     if day is None or day < ctx.clock.now().astimezone(zone(ctx)).date():
         return ctx.reply(BAD_DATE, [menu_button(ctx)])
@@ -374,7 +378,7 @@ async def draft_date(ctx: Context) -> Reply:
 @flow.on_state("cw.time")
 async def draft_time(ctx: Context) -> Reply:
     """The start time."""
-    coordinator(ctx)
+    await _drafting(ctx)
     clock = typed_time(ctx.incoming.text.strip())
     if clock is None or not real_time(ctx, date.fromisoformat(ctx.state.data["date"]), clock):
         return ctx.reply(BAD_TIME, [menu_button(ctx)])
@@ -390,7 +394,7 @@ async def draft_time(ctx: Context) -> Reply:
 @flow.on_state("cw.places")
 async def draft_places(ctx: Context) -> Reply:
     """The number of places."""
-    coordinator(ctx)
+    await _drafting(ctx)
     number = _number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_NUMBER, [menu_button(ctx)])
@@ -401,7 +405,7 @@ async def draft_places(ctx: Context) -> Reply:
 @flow.on_state("cw.repeat")
 async def draft_repeat(ctx: Context) -> Reply:
     """The last day of a weekly series."""
-    coordinator(ctx)
+    await _drafting(ctx)
     data = ctx.state.data
     until = typed_day(ctx, ctx.incoming.text.strip())
     first = date.fromisoformat(data["date"])
@@ -436,6 +440,7 @@ async def _preview(ctx: Context) -> Reply:
 
 async def _publish(ctx: Context) -> Reply:
     data = ctx.state.data
+    coordinator_of(ctx, int(data["centre"]))  # once more, right before it is stored
     ids = await ctx.uow.workshops.create(
         centre_id=int(data["centre"]), titles=data["titles"], kind=WorkshopKind(data["kind"]),
         audience=Audience(data["audience"]), language=data["lang"],
@@ -454,13 +459,31 @@ REQUIRED = {"titles", "lang", "kind", "audience", "centre", "date", "time", "min
             "capacity", "until"}  # fmt: skip
 
 
-def _draft(ctx: Context, *names: str) -> dict[str, Any]:
-    """The workshop being written; a button from an old or other dialogue is stale."""
+async def _session(ctx: Context, session_id: str) -> Session:
+    """A scheduled session, if the person may coordinate its centre; Stale otherwise."""
+    coordinator(ctx)
+    session = await open_session(ctx, session_id)
+    coordinator_of(ctx, session.centre_id)
+    return session
+
+
+async def _drafting(ctx: Context, *names: str) -> dict[str, Any]:
+    """The workshop being written, if the person may still coordinate its centre; else Stale.
+
+    Before a centre is chosen, the person must coordinate at least one; after, that very one
+    (a binding taken away half-way stops the draft). An old or other dialogue's button is stale.
+    """
+    coordinator(ctx)
     if not ctx.state.name.startswith("cw.") or "titles" not in ctx.state.data:
         raise Stale
     if names and ctx.state.name not in names:
         raise Stale
-    return dict(ctx.state.data)
+    data = dict(ctx.state.data)
+    if "centre" in data:
+        coordinator_of(ctx, int(data["centre"]))
+    elif not await coordinated_centres(ctx):
+        raise Stale
+    return data
 
 
 def _number(text: str) -> int | None:

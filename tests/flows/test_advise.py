@@ -16,7 +16,9 @@ async def adviser(app, person, name="marko"):
     p = await joined(person, name)
     async with app.uow() as uow:
         uid = await user_id(app, p)
-        await uow.users.grant(uid, Role.ADVISER, app.clock.now())
+        # Bound where Marko has hours, as `grant … adviser --adviser Marko` does.
+        centres = await uow.legal.adviser_centres("Marko")
+        await uow.users.grant(uid, Role.ADVISER, app.clock.now(), centres=centres)
         await uow.legal.link_adviser(uid, "Marko")
         await uow.commit()
     return p

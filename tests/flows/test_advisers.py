@@ -20,7 +20,7 @@ async def open_marko(co):
 
 
 async def test_hours_length_and_a_day_off_from_the_chat(app, person):
-    co = await coordinator(app, person)
+    co = await coordinator(app, person, centres=("pirot", "krusevac"))  # Marko's centres
     await open_marko(co)
     assert co.keys == ["cad.adviser"] and "Tuesday 09:00–13:00, Pirot" in co.last.text
     await co.press("Add hours")

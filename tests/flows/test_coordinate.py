@@ -11,10 +11,15 @@ from tests.flows.test_workshops import browse, joined, programme
 from tests.outbox.helpers import Recorder, tick, user_id, worker
 
 
-async def coordinator(app, person, name="coco"):
+async def coordinator(app, person, name="coco", *, centres=("pirot",), all_centres=False):
+    """A coordinator bound to these centres (by slug), or programme-wide."""
     p = await joined(person, name)
+    uid = await user_id(app, p)  # its own connection: before the unit of work holds one
     async with app.uow() as uow:
-        await uow.users.grant(await user_id(app, p), Role.COORDINATOR, app.clock.now())
+        ids = [(await uow.centres.by_slug(slug)).id for slug in centres]
+        await uow.users.grant(
+            uid, Role.COORDINATOR, app.clock.now(), centres=ids, all_centres=all_centres
+        )
         await uow.commit()
     await p.send("/menu")
     return p

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
@@ -121,3 +122,33 @@ async def test_one_chats_updates_keep_their_order_and_the_surplus_is_dropped(app
         "reintegrate_updates_dropped_total", {"platform": "telegram", "reason": "backlog"}
     )
     assert sample == 3
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_webhook_request_never_waits_for_its_chats_backlog(app):
+    async with FakeTelegram() as tg:
+        app.settings.telegram_bot_token = "123456:TEST"
+        app.settings.telegram_api_base = tg.url
+        bot = make_bot(app.settings)
+        bridge = Bridge(app, bot)  # as the webhook runs it: answer once handled
+        dp = make_dispatcher(bridge)
+
+        def feed(chat: int, text: str):
+            raw = tg.text_update(chat, text)
+            return dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+
+        try:
+            tg.fail_next(
+                "sendMessage", 429, "Too Many Requests: retry after 3600", retry_after=3600
+            )
+            first = asyncio.create_task(feed(FLOODER, "/menu"))  # its reply waits out the 429
+            await tg.wait_for(lambda calls: any(c.method == "sendMessage" for c in calls), 10)
+            # Behind it in the same chat: answered as soon as queued, holding no connection.
+            await asyncio.wait_for(feed(FLOODER, "/help"), 10)
+            assert not first.done(), "the first is handled before its request is answered"
+            await asyncio.wait_for(feed(OTHER, "/menu"), 10)
+            assert to(tg.delivered, OTHER), "another chat's request is answered with its reply"
+            assert to(tg.delivered, FLOODER) == []
+        finally:
+            await bridge.close(grace=0)
+            await bot.session.close()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_concurrency: int = Field(32, ge=1, le=1000)
+    viber_concurrency: int = Field(32, ge=1, le=1000)
+    # Updates one person may have waiting; beyond it they are told to slow down, the rest dropped.
+    max_pending_per_chat: int = Field(20, ge=1, le=1000)
     http_host: str = "0.0.0.0"
     http_port: int = Field(8080, ge=0, le=65535)
     log_level: str = "INFO"

@@ -29,6 +29,11 @@ class Metrics:
             "reintegrate_updates", "Updates handled, by messenger and outcome "
             "(ok, stale, duplicate, error)", ["platform", "outcome"], registry=r,
         )  # fmt: skip
+        self.dropped = Counter(
+            "reintegrate_updates_dropped", "Updates dropped unhandled, by messenger and reason "
+            "(backlog: the person had too many waiting; shutdown: still queued at stop)",
+            ["platform", "reason"], registry=r,
+        )  # fmt: skip
         self.latency = Histogram(
             "reintegrate_update_seconds", "Time to handle one update (the answer, not sending it)",
             ["platform"], buckets=LATENCY_BUCKETS, registry=r,
@@ -62,6 +67,10 @@ class Metrics:
         """Count one handled update and its duration."""
         self.updates.labels(platform, outcome).inc()
         self.latency.labels(platform).observe(seconds)
+
+    def update_dropped(self, platform: str, reason: str) -> None:
+        """Count one update dropped before it was handled."""
+        self.dropped.labels(platform, reason).inc()
 
     def booked(self, kind: str) -> None:
         """Count one booking made in the chat."""

@@ -114,6 +114,20 @@ class Conversation:
             )
             self._report(incoming.platform, trace, outcome, seconds)
 
+    async def slow_down(self, incoming: Incoming) -> Outgoing:
+        """The "please slow down" for the person who sent `incoming`, in their language.
+
+        Only reads: the update that overflowed is not handled, and its id is not recorded.
+        """
+        locale = None
+        try:
+            async with self._uow() as uow:
+                user = await uow.users.by_identity(incoming.platform, incoming.user_id)
+                locale = user.locale if user else None
+        except Exception:
+            log.exception("slow down: person not read")  # still said, in a guessed language
+        return common.slow_down(self._bare_context(incoming, locale))
+
     def _report(self, platform: str, trace: _Trace, outcome: str, seconds: float) -> None:
         """Tell the observer; metrics must never turn an answer into a failure."""
         try:

@@ -31,6 +31,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", N_("How to use this bot")),
 )
 CANCELLED = T("common.cancelled", "Stopped. Here is the menu.")
+SLOW_DOWN = T(
+    "common.slow_down",
+    "You are sending messages faster than I can answer. I will answer what I have so far; "
+    "please wait for my answers before you write again.",
+)
 UNKNOWN_COMMAND = T(
     "common.unknown_command", "I do not know this command. Write /help to see what I can do."
 )
@@ -101,3 +106,8 @@ async def not_understood(ctx: Context) -> Outgoing:
 async def photo_not_here(ctx: Context) -> Outgoing:
     """A photo at a step that expects typed words: the step stays, the person is asked again."""
     return ctx.reply(replies.NO_PHOTO_HERE, [menu_button(ctx)])
+
+
+def slow_down(ctx: Context) -> Outgoing:
+    """Told once when a person has more messages waiting than we keep (the rest are dropped)."""
+    return ctx.reply(SLOW_DOWN)

@@ -35,10 +35,14 @@ class FakeTelegram:
     url: str = ""
     # Like Telegram: above `rate_limit` sendMessage calls in a second, answer 429.
     rate_limit: int | None = None
+    # Like Telegram: above `chat_rate_limit` messages in a second to one chat, answer 429.
+    chat_rate_limit: int | None = None
     rejected: int = 0
     accepted: int = 0
+    delivered: list[Call] = field(default_factory=list)  # sendMessage calls answered ok
     send_delay: float = 0.0  # seconds each sendMessage takes to answer
     _recent: deque[float] = field(default_factory=deque)
+    _chat_recent: dict[str, deque[float]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _new: asyncio.Event = field(default_factory=asyncio.Event)
@@ -174,6 +178,18 @@ class FakeTelegram:
         if method.lower() == "getupdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         if method.lower() == "sendmessage":
+            if self.chat_rate_limit is not None:
+                now = time.monotonic()
+                recent = self._chat_recent.setdefault(str(params.get("chat_id")), deque())
+                while recent and now - recent[0] >= 1.0:
+                    recent.popleft()
+                if len(recent) >= self.chat_rate_limit:
+                    self.rejected += 1
+                    body = {"ok": False, "error_code": 429,
+                            "description": "Too Many Requests: retry after 1",
+                            "parameters": {"retry_after": 1}}  # fmt: skip
+                    return web.json_response(body, status=429)
+                recent.append(now)
             if self.rate_limit is not None:
                 now = time.monotonic()
                 while self._recent and now - self._recent[0] >= 1.0:
@@ -185,6 +201,7 @@ class FakeTelegram:
                     return web.json_response(body, status=429)
                 self._recent.append(now)
             self.accepted += 1
+            self.delivered.append(self.calls[-1])
             if self.send_delay:
                 await asyncio.sleep(self.send_delay)
         return web.json_response({"ok": True, "result": self._result(method.lower(), params)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,10 +50,16 @@ class FakeViber:
     webhook: dict[str, Any] = field(default_factory=dict)
     tokens: list[int] = field(default_factory=list)  # message_tokens handed out, in order
     url: str = ""
+    # Like Viber: above `chat_rate_limit` messages in a second to one person, status 12.
+    chat_rate_limit: int | None = None
+    rejected: int = 0
+    delivered: list[dict[str, Any]] = field(default_factory=list)  # send_message bodies taken
     _next: deque[tuple[str, int]] = field(default_factory=deque)  # ("status"|"http"|"hang", n)
     _receivers: dict[str, int] = field(default_factory=dict)
     _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(5_000_000_001))
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _recent: dict[str, deque[float]] = field(default_factory=dict)
+    _called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __aenter__(self) -> FakeViber:
         http = web.Application()
@@ -96,6 +103,17 @@ class FakeViber:
         """Bodies of the send_message calls, in order."""
         return [c.body for c in self.of("send_message")]
 
+    async def wait_for(self, predicate: Any, seconds: float = 20.0) -> None:
+        """Wait (on calls arriving, not on a timer) until predicate(self) is true."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not predicate(self):
+                    self._called.clear()
+                    await self._called.wait()
+        except TimeoutError:
+            recent = [(c.method, c.body) for c in self.calls][-10:]
+            raise AssertionError(f"timed out; last calls: {recent}") from None
+
     # -- the server --------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -105,6 +123,7 @@ class FakeViber:
         except ValueError:
             return self._status(3)
         self.calls.append(Call(method, dict(request.headers), body, raw))
+        self._called.set()
         if request.headers.get("X-Viber-Auth-Token") != self.token:
             return self._status(2)
         if self._next:
@@ -121,7 +140,17 @@ class FakeViber:
                 return self._status(self._receivers[receiver])
             if not receiver or "type" not in body or not (body.get("sender") or {}).get("name"):
                 return self._status(4)
+            if self.chat_rate_limit is not None:
+                now = time.monotonic()
+                recent = self._recent.setdefault(receiver, deque())
+                while recent and now - recent[0] >= 1.0:
+                    recent.popleft()
+                if len(recent) >= self.chat_rate_limit:
+                    self.rejected += 1
+                    return self._status(12)
+                recent.append(now)
             self.tokens.append(next(self._tokens))
+            self.delivered.append(body)
             return self._ok(message_token=self.tokens[-1], chat_hostname="SN-CHAT-01_")
         if method == "set_webhook":
             if not str(body.get("url", "")).startswith("https://"):

@@ -202,3 +202,22 @@ async def test_a_failure_says_sorry_in_the_persons_language(app, person, monkeyp
     await p.press_payload("cen:list")
     assert p.keys == ["common.error"]
     assert p.last.text == app.translator.gettext("de", ERROR.msgid) != ERROR.msgid
+
+
+async def test_slow_down_is_said_in_the_persons_own_language(app, person):
+    from handlers.flows.common import SLOW_DOWN
+    from handlers.messages import Incoming
+
+    def flood(p, hint):
+        return Incoming.message("telegram", p.user_id, "hello", lang_hint=hint, update_id="u-1")
+
+    stranger = person("flooding-stranger")
+    out = await app.conversation.slow_down(flood(stranger, "de"))
+    assert out.key == SLOW_DOWN.key and "schneller, als ich antworten kann" in out.text
+    chose = person("flooding-member")
+    await chose.send("/start")
+    await chose.press_through("Deutsch", "Einverstanden")
+    out = await app.conversation.slow_down(flood(chose, "sr"))  # the phone says otherwise
+    assert "schneller, als ich antworten kann" in out.text, "the language they chose wins"
+    async with app.uow() as uow:  # the dropped update is not recorded as handled
+        assert await uow.updates.claim("telegram", "u-1", app.clock.now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.ordering import FairQueue, pause
 from bot.transports.telegram.render import TEXT_LIMIT, escape, markup, split
 from handlers.messages import Button
 
@@ -44,14 +44,39 @@ def test_keyboard_rows_become_inline_rows():
 
 
 async def test_one_persons_updates_keep_their_order():
-    locks, seen = KeyedLocks(), []
+    queue, seen = FairQueue(concurrency=4, max_pending=10), []
+    gate = asyncio.Event()
 
-    async def work(key, n, delay):
-        async with locks.hold(key):
-            await asyncio.sleep(delay)
+    def work(key, n, first=False):
+        async def job():
+            if first:
+                await gate.wait()  # the person's first update takes long
             seen.append((key, n))
 
-    await asyncio.gather(work("a", 1, 0.02), work("a", 2, 0), work("b", 1, 0), work("a", 3, 0))
+        return job
+
+    tickets = [queue.submit("a", work("a", 1, first=True)), queue.submit("a", work("a", 2)),
+               queue.submit("b", work("b", 1)), queue.submit("a", work("a", 3))]  # fmt: skip
+    await tickets[2].done
+    assert seen == [("b", 1)], "another person is not held up"
+    gate.set()
+    await queue.drain()
     assert [n for k, n in seen if k == "a"] == [1, 2, 3]
-    assert seen.index(("b", 1)) < seen.index(("a", 1)), "another person is not held up"
-    assert len(locks) == 0, "locks are dropped when idle"
+    assert [t.ahead for t in tickets] == [0, 1, 0, 2]
+    assert len(queue) == 0, "queues are dropped when idle"
+
+
+async def test_a_paused_job_gives_its_slot_to_another_chat():
+    queue = FairQueue(concurrency=1, max_pending=10)
+    waiting = asyncio.Event()
+
+    async def rate_limited():
+        waiting.set()
+        await pause(3600)  # a long retry_after
+
+    queue.submit("a", rate_limited)
+    await waiting.wait()
+    other = queue.submit("b", lambda: asyncio.sleep(0, result="answered"))
+    assert other is not None
+    assert await asyncio.wait_for(other.done, 10) == "answered"
+    await queue.drain(grace=0)

@@ -38,11 +38,12 @@ from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Limiter, Platform
 from bot.transports.bodies import BadBody, invalid, json_object, refused
+from bot.transports.ordering import FairQueue
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
-from bot.transports.telegram.ordering import KeyedLocks
 from bot.transports.telegram.outbox import TelegramOutboxSender
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.flows.common import COMMANDS
+from handlers.messages import Incoming
 
 log = logging.getLogger("reintegrate.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -69,15 +70,29 @@ def make_bot(settings: Settings) -> Bot:
 
 
 class Bridge:
-    """Every update, whatever its type, goes through here into the core and back out."""
+    """Every update, whatever its type, goes through here into the core and back out.
 
-    def __init__(self, app: App, bot: Bot, *, dedupe: bool = True) -> None:
+    Each chat's updates wait in that chat's queue (bot/transports/ordering.py) and are handled
+    one at a time, in order, taking one of TELEGRAM_CONCURRENCY slots only while handled.
+    With `wait` (webhook) the request answers once its update is handled, unless the chat
+    already has updates in hand: then it answers as soon as the update is queued, so one
+    person's backlog never holds Telegram's connections. Without `wait` (polling) every update
+    is queued and the polling loop goes on at once.
+    """
+
+    def __init__(self, app: App, bot: Bot, *, dedupe: bool = True, wait: bool = True) -> None:
         self.app = app
         self.sender = TelegramSender(bot, self._unreachable, count=app.metrics.message)
-        self.locks = KeyedLocks()
+        self.queue = FairQueue(
+            app.settings.telegram_concurrency,
+            app.settings.max_pending_per_chat,
+            dropped=lambda reason: app.metrics.update_dropped(PLATFORM, reason),
+        )
         # Webhook deliveries are retried by Telegram, so their ids are recorded; getUpdates'
         # offset already hands each update out once, so polling skips that write.
         self.dedupe = dedupe
+        self.wait = wait
+        self._callbacks: set[asyncio.Task[None]] = set()
 
     async def __call__(
         self,
@@ -86,30 +101,66 @@ class Bridge:
         data: dict[str, Any],
     ) -> None:
         """aiogram outer middleware: handle the update ourselves; aiogram's routers stay unused."""
-        await self.handle(update)
+        await self.submit(update)
 
-    async def handle(self, update: Update) -> None:
-        """Answer one update; a failure is logged with the update id and stops nothing else."""
+    async def submit(self, update: Update) -> None:
+        """Queue one update in its chat's turn (dropped past MAX_PENDING_PER_CHAT)."""
         try:
             incoming = to_incoming(update)
-            if incoming is None:
-                return
-            if not self.dedupe:
-                incoming = replace(incoming, update_id=None)
-            if update.callback_query is not None:
-                await self._answer_callback(update.callback_query.id)
-            async with self.locks.hold(incoming.chat_id):
-                replies = await self.app.conversation.handle(incoming)
-                await self.sender.deliver(
-                    incoming.chat_id, replies, edit=callback_message_id(update)
-                )
+        except Exception:
+            log.exception("telegram update failed", extra={"update_id": update.update_id})
+            return
+        if incoming is None:
+            return
+        if not self.dedupe:
+            incoming = replace(incoming, update_id=None)
+        if update.callback_query is not None:
+            # Stops the phone's spinner at once, whatever the chat's queue holds.
+            answer = self._answer_callback(update.callback_query.id)
+            if self.wait:
+                await answer
+            else:
+                task = asyncio.create_task(answer)
+                self._callbacks.add(task)
+                task.add_done_callback(self._callbacks.discard)
+        await self.queue.room()  # many people at once: the rest waits in Telegram, not here
+        ticket = self.queue.submit(
+            incoming.chat_id,
+            lambda: self.handle(update, incoming),
+            overflow=lambda: self._slow_down(incoming),
+        )
+        if ticket is None:
+            log.info("telegram update dropped", extra={"update_id": update.update_id})
+        elif self.wait and ticket.ahead == 0:
+            await ticket.done
+
+    async def handle(self, update: Update, incoming: Incoming) -> None:
+        """Answer one update; a failure is logged with the update id and stops nothing else."""
+        try:
+            replies = await self.app.conversation.handle(incoming)
+            await self.sender.deliver(incoming.chat_id, replies, edit=callback_message_id(update))
         except Unreachable:
             log.info("telegram user unreachable", extra={"update_id": update.update_id})
         except Exception:
             log.exception("telegram update failed", extra={"update_id": update.update_id})
 
+    async def _slow_down(self, incoming: Incoming) -> None:
+        try:
+            out = await self.app.conversation.slow_down(incoming)
+            await self.sender.deliver(incoming.chat_id, [out])
+        except Unreachable:
+            log.info("telegram user unreachable")
+        except Exception:
+            log.exception("telegram slow-down not sent")
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let the updates in hand finish (up to `grace` seconds), then stop."""
+        await self.queue.drain(grace)
+        for task in list(self._callbacks):
+            task.cancel()
+
     async def _answer_callback(self, query_id: str) -> None:
-        # Stops the phone's spinner at once; an old query cannot be answered, which is harmless.
+        # An old query cannot be answered, which is harmless.
         with contextlib.suppress(TelegramAPIError):
             await self.sender.bot(AnswerCallbackQuery(callback_query_id=query_id))
 
@@ -182,7 +233,8 @@ class TelegramTransport:
         self.app = app
         self.bot = make_bot(settings)
         self.webhook = bool(settings.telegram_webhook_url)
-        self.dp = make_dispatcher(Bridge(app, self.bot, dedupe=self.webhook))
+        self.bridge = Bridge(app, self.bot, dedupe=self.webhook, wait=self.webhook)
+        self.dp = make_dispatcher(self.bridge)
         limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
         self.platform = Platform(TelegramOutboxSender(self.bot, app.metrics.message), limits)
 
@@ -227,15 +279,16 @@ class TelegramTransport:
         """Long polling until SIGINT/SIGTERM."""
         await self.dp.start_polling(
             self.bot,
-            handle_as_tasks=True,
-            # Bounded: a burst of queued updates waits in Telegram, not in our memory.
-            tasks_concurrency_limit=self.app.settings.telegram_concurrency,
+            # The bridge only queues each update in its chat's turn: taken one by one, in order.
+            # Memory stays bounded: at most MAX_PENDING_PER_CHAT per chat, the surplus dropped.
+            handle_as_tasks=False,
             allowed_updates=ALLOWED_UPDATES,
             close_bot_session=False,
         )
 
     async def close(self) -> None:
-        """Release the Bot API session."""
+        """Finish the updates in hand, then release the Bot API session."""
+        await self.bridge.close()
         await self.bot.session.close()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -28,6 +27,7 @@ from aiogram.methods import (
 )
 from aiogram.types import BufferedInputFile
 
+from bot.transports.ordering import pause
 from bot.transports.telegram.inbound import PLATFORM
 from bot.transports.telegram.render import caption_fits, escape, markup, split
 from handlers.messages import Outgoing
@@ -52,7 +52,8 @@ class TelegramSender:
         *,
         attempts: int = 5,
         backoff: float = 0.5,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        # Waits (429s, backoff) give the shared slot back: they delay only this chat.
+        sleep: Callable[[float], Awaitable[None]] = pause,
         count: Callable[[str, str], None] | None = None,
     ) -> None:
         self.bot = bot

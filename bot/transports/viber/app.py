@@ -76,5 +76,6 @@ class ViberTransport:
                 await asyncio.sleep(min(2**attempt, 30))
 
     async def close(self) -> None:
-        """Close the client's HTTP session."""
+        """Finish the messages in hand, then close the client's HTTP session."""
+        await self.webhook.close()
         await self.client.close()

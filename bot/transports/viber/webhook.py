@@ -10,13 +10,18 @@
 - `message`: text (a text that is one of our button payloads is a button press: Viber's reply
   buttons send their ActionBody as the person's message), location, contact. The
   `message_token` is the update id, so a callback Viber retries is handled once. One person's
-  messages are handled and answered in order.
+  messages are handled and answered in order, each in its turn in that person's queue
+  (bot/transports/ordering.py), taking one of VIBER_CONCURRENCY slots only while handled;
+  past MAX_PENDING_PER_CHAT waiting, the person is asked once to slow down and the rest is
+  dropped. A reply Viber refuses with status 12 (too many requests to this person) is tried
+  again after a pause that delays only this person.
 - `unsubscribed`: the account is unreachable and its queued outbox rows are dropped;
   `subscribed` stores nothing (the person has not agreed to our notice yet).
 - `delivered` / `seen` / `failed`: recorded on the outbox row sent with that message token.
 
 Each message is handled before the 200 goes back: if we crash, Viber calls again and the
-processed-updates table skips what was done.
+processed-updates table skips what was done. Only a message queued behind the same person's
+earlier ones is answered once queued, so one person's backlog holds no request of Viber's.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import hmac
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +40,7 @@ from aiohttp import web
 from bot.bootstrap import App
 from bot.delivery import Verdict
 from bot.transports.bodies import BadBody, json_object, refused
-from bot.transports.telegram.ordering import KeyedLocks
+from bot.transports.ordering import FairQueue, Job, Ticket, pause
 from bot.transports.viber.callbacks import (
     Message,
     MessageEvent,
@@ -43,7 +49,12 @@ from bot.transports.viber.callbacks import (
     Unsubscribed,
     parse,
 )
-from bot.transports.viber.client import ViberClient, ViberError, ViberUnavailable
+from bot.transports.viber.client import (
+    TOO_MANY_REQUESTS,
+    ViberClient,
+    ViberError,
+    ViberUnavailable,
+)
 from bot.transports.viber.files import FileLinks
 from bot.transports.viber.outbox import status_of
 from bot.transports.viber.render import keyboard_page, pages, render, render_keyboard
@@ -59,6 +70,8 @@ EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "con
 # a press. Someone typing one by hand gets what the button gives, checked like any press.
 BUTTON = re.compile(r"^[a-z]+:[a-z]+(:\S*)?$")
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Pauses before sending again a reply Viber refused with status 12 (it names no wait).
+SLOW_DOWN_PAUSES = (1.0, 2.0, 4.0)
 
 
 class ViberWebhook:
@@ -69,7 +82,13 @@ class ViberWebhook:
         self.client = client
         self.files = files
         self._key = auth_token.encode()
-        self.locks = KeyedLocks()
+        self.queue = FairQueue(
+            app.settings.viber_concurrency,
+            app.settings.max_pending_per_chat,
+            dropped=lambda reason: app.metrics.update_dropped(PLATFORM, reason),
+        )
+        # Waits give the shared slot back: they delay only the person they are for.
+        self.sleep: Callable[[float], Awaitable[None]] = pause
 
     def register(self, http: web.Application) -> None:
         """Add the webhook route to the shared HTTP server."""
@@ -109,8 +128,12 @@ class ViberWebhook:
         context = callback.context
         start = f"/start {context}" if context and DEEP_LINK.match(context) else "/start"
         incoming = Incoming.message(PLATFORM, user_id, start, lang_hint=callback.user.language)
-        async with self.locks.hold(user_id):
-            replies = await self.app.conversation.handle(incoming)
+        # The welcome must go back in this response: this one waits for its turn, whatever
+        # the person has queued (a person opening the chat is rarely writing at once).
+        ticket = await self._queue(
+            user_id, incoming, lambda: self.app.conversation.handle(incoming)
+        )
+        replies = await ticket.done if ticket else None
         if not replies:
             return None
         messages = await self._render(replies[0])
@@ -122,6 +145,18 @@ class ViberWebhook:
         user_id = callback.sender.id
         message = callback.message
         page = keyboard_page(message.text or "") if message.type == "text" else None
+        incoming = _incoming(user_id, message, callback.message_token, callback.sender.language)
+        sent_at = _sent_at(callback, self.app.clock.now())
+        ticket = await self._queue(
+            user_id, incoming, lambda: self._turn(user_id, page, incoming, sent_at)
+        )
+        if ticket is not None and ticket.ahead == 0:
+            await ticket.done  # handled before the 200: a crash makes Viber call again
+
+    async def _turn(
+        self, user_id: str, page: int | None, incoming: Incoming, sent_at: datetime
+    ) -> None:
+        """One message in its turn: a page flip of the kept keyboard, or the core's answer."""
         if page is not None:
             started = time.perf_counter()
             shown, person = await self._page(user_id, page)
@@ -136,13 +171,27 @@ class ViberWebhook:
                            "duration_ms": round(seconds * 1000, 1)},
                 )  # fmt: skip
                 return
-        incoming = _incoming(user_id, message, callback.message_token, callback.sender.language)
-        async with self.locks.hold(user_id):
-            replies = await self.app.conversation.handle(incoming)
-            async with self.app.uow() as uow:
-                await uow.users.touch(PLATFORM, user_id, _sent_at(callback, self.app.clock.now()))
-                await uow.commit()
-            await self._send(user_id, replies)
+        replies = await self.app.conversation.handle(incoming)
+        async with self.app.uow() as uow:
+            await uow.users.touch(PLATFORM, user_id, sent_at)
+            await uow.commit()
+        await self._send(user_id, replies)
+
+    async def _queue(self, user_id: str, incoming: Incoming, job: Job) -> Ticket | None:
+        """Queue `job` in the person's turn; None if they have too many waiting (dropped)."""
+        await self.queue.room()
+        ticket = self.queue.submit(user_id, job, overflow=lambda: self._slow_down(incoming))
+        if ticket is None:
+            log.info("viber message dropped", extra={"pending": self.queue.pending(user_id)})
+        return ticket
+
+    async def _slow_down(self, incoming: Incoming) -> None:
+        out = await self.app.conversation.slow_down(incoming)
+        await self._send(incoming.user_id, [out])
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let the messages in hand finish (up to `grace` seconds), then stop."""
+        await self.queue.drain(grace)
 
     async def _unsubscribed(self, user_id: str) -> None:
         async with self.app.uow() as uow:
@@ -177,7 +226,7 @@ class ViberWebhook:
         if shown is not None:
             message["keyboard"] = shown
         try:
-            await self.client.send_message(user_id, message)
+            await self._send_one(user_id, message)
         except (ViberError, ViberUnavailable) as exc:
             log.warning("viber keyboard page not sent", extra={"error": type(exc).__name__})
         return True, person_id
@@ -193,7 +242,7 @@ class ViberWebhook:
                     await uow.commit()
             for message in await self._render(out):
                 try:
-                    await self.client.send_message(user_id, message)
+                    await self._send_one(user_id, message)
                 except ViberError as exc:
                     if status_of(exc.status).verdict is Verdict.GONE:
                         await self._unsubscribed(user_id)
@@ -202,6 +251,18 @@ class ViberWebhook:
                 except ViberUnavailable as exc:
                     log.warning("viber reply failed", extra={"error": str(exc)[:100]})
                     return
+
+    async def _send_one(self, user_id: str, message: dict[str, Any]) -> None:
+        """One message; on status 12 (too many to this person) paused and sent again."""
+        for wait in (*SLOW_DOWN_PAUSES, None):
+            try:
+                await self.client.send_message(user_id, message)
+                return
+            except ViberError as exc:
+                if exc.status != TOO_MANY_REQUESTS or wait is None:
+                    raise
+                log.warning("viber rate limited", extra={"retry_in_s": wait})
+                await self.sleep(wait)
 
 
 def _incoming(user_id: str, message: Message, token: str, hint: str | None) -> Incoming:

@@ -82,7 +82,8 @@ TAKEN_NOW = T(
     "That {platform} account now has its own data here, so it was not linked. Nothing changed.",
 )
 ALREADY = T("link.already", "This account is already linked.")
-HOW = T("link.how2", "Please write the code from your other app like this: /link ABCD-EFGH")
+HOW = T("link.how2", "Please write the code from your other app like this: /link {example}")
+EXAMPLE = "ABCD-EFGH"  # a placeholder, so no translation or script changes it
 UNLINK_CONFIRM = T(
     "link.unlink_confirm",
     "Unlink {accounts} from this account? Reminders and news will then come only here. You "
@@ -106,7 +107,7 @@ async def link(ctx: Context) -> Outgoing:
     incoming = ctx.incoming
     code = rules.read(incoming.text)
     if code is None:
-        return _reply(ctx, HOW)
+        return _reply(ctx, HOW, example=EXAMPLE)
     now = ctx.clock.now()
     if ctx.user is not None:
         # An account with its own data can link nothing, so it learns nothing about codes

@@ -68,10 +68,13 @@ async def release_broadcasts(app: App, worker: DeliveryWorker | None = None) -> 
 
 
 async def prune(app: App) -> None:
-    """Forget handled update ids after a day and finished outbox rows after 30 days."""
+    """Forget handled update ids after a day, wrong tries at codes after two (no try limit
+    looks back further), expired link codes, and finished outbox rows after 30 days."""
     now = app.clock.now()
     async with app.uow() as uow:
         await uow.updates.prune(now - timedelta(days=1))
+        await uow.attempts.prune(now - timedelta(days=2))
+        await uow.users.prune_link_codes(now)
         await uow.outbox.prune(now - timedelta(days=30))
         await uow.commit()
 

@@ -61,6 +61,18 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCode:
+    """A one-time code to link another platform's account; claimed once typed there."""
+
+    code: str
+    user_id: int
+    expires_at: datetime
+    claimed_platform: str | None = None
+    claimed_external_id: str | None = None
+    claimed_chat_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Consent:
     """A consent given: which notice, which version, when."""
 

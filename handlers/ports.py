@@ -16,6 +16,8 @@ from handlers.model import (
     Callback,
     Centre,
     ConversationState,
+    Identity,
+    LinkCode,
     Reminder,
     ResidentStatus,
     Role,
@@ -139,9 +141,28 @@ class UserRepository(Protocol):
         self, user_id: int, code: str, now: datetime, ttl: timedelta
     ) -> None: ...
 
-    async def link(
-        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime
-    ) -> str: ...
+    async def link_code(self, code: str) -> LinkCode | None: ...
+
+    async def claim_link_code(
+        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime,
+        until: datetime,
+    ) -> bool: ...  # fmt: skip
+
+    async def drop_link_code(self, code: str) -> None: ...
+
+    async def prune_link_codes(self, now: datetime) -> int: ...
+
+    async def owner_of(self, platform: str, external_id: str) -> int | None: ...
+
+    async def accounts(self, user_id: int) -> list[Identity]: ...
+
+    async def add_identity(
+        self, user_id: int, *, platform: str, external_id: str, chat_id: str, now: datetime
+    ) -> bool: ...
+
+    async def unlink(
+        self, user_id: int, *, keep_platform: str, keep_external_id: str, now: datetime
+    ) -> list[Identity]: ...
 
 
 class CentreRepository(Protocol):
@@ -183,6 +204,7 @@ class Outbox(Protocol):
         priority: int = 0,
         ref: str | None = None,
         expires_at: datetime | None = None,
+        platform: str | None = None,
     ) -> int | None: ...
 
     async def drop_ref(
@@ -499,7 +521,7 @@ class AttemptRepository(Protocol):
 
     async def oldest(self, scope: str, subject: str, since: datetime) -> datetime | None: ...
 
-    async def forget(self, scope: str, subject: str) -> None: ...
+    async def forget(self, scope: str, subject: str, *, before: datetime | None = None) -> None: ...
 
     async def prune(self, before: datetime) -> int: ...
 

@@ -45,14 +45,19 @@ class SqlAttempts:
         )
         return await self._s.scalar(stmt)
 
-    async def forget(self, scope: str, subject: str) -> None:
-        """Drop a subject's wrong guesses in a scope (deleting one's data)."""
-        await self._s.execute(
-            delete(FailedAttemptRow).where(
-                FailedAttemptRow.scope == scope,
-                FailedAttemptRow.subject == digest(scope, subject),
-            )
+    async def forget(self, scope: str, subject: str, *, before: datetime | None = None) -> None:
+        """Drop a subject's wrong guesses in a scope (deleting one's data).
+
+        With `before`, only those older than it: guesses still counting towards a try limit
+        stay, or deleting one's data and starting again would reset the limit.
+        """
+        stmt = delete(FailedAttemptRow).where(
+            FailedAttemptRow.scope == scope,
+            FailedAttemptRow.subject == digest(scope, subject),
         )
+        if before is not None:
+            stmt = stmt.where(FailedAttemptRow.at < before)
+        await self._s.execute(stmt)
 
     async def prune(self, before: datetime) -> int:
         """Drop guesses older than any window still counts."""

@@ -64,15 +64,24 @@ class SqlOutbox:
         priority: int = 0,
         ref: str | None = None,
         expires_at: datetime | None = None,
+        platform: str | None = None,
     ) -> int | None:
-        """Queue a notice to the reachable account the person used last; None if there is none."""
+        """Queue a notice to the reachable account the person used last; None if there is none.
+
+        With `platform`, to the person's account on that platform (a person has at most one
+        account per platform: linking refuses a second one).
+        """
+        pick = select(IdentityRow.platform, IdentityRow.external_id, IdentityRow.chat_id).where(
+            IdentityRow.user_id == user_id, IdentityRow.unreachable_at.is_(None)
+        )
+        if platform is not None:
+            pick = pick.where(IdentityRow.platform == platform)
         account = (
             await self._s.execute(
-                select(IdentityRow.platform, IdentityRow.external_id, IdentityRow.chat_id)
-                .where(IdentityRow.user_id == user_id, IdentityRow.unreachable_at.is_(None))
                 # The account the person used last; the newest one if none has written yet.
-                .order_by(IdentityRow.last_incoming_at.desc().nulls_last(), IdentityRow.id.desc())
-                .limit(1)
+                pick.order_by(
+                    IdentityRow.last_incoming_at.desc().nulls_last(), IdentityRow.id.desc()
+                ).limit(1)
             )
         ).one_or_none()
         if account is None:

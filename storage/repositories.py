@@ -19,6 +19,7 @@ from handlers.model import (
     Consent,
     ConversationState,
     Identity,
+    LinkCode,
     OpeningHours,
     ResidentStatus,
     Role,
@@ -45,6 +46,7 @@ from storage.models import (
     UserRow,
     VolunteerRow,
 )
+from storage.outbox import DROPPED, QUEUED
 
 DATA_CONSENT = "data"
 # "Used last" (where proactive messages go) need not be more exact than this.
@@ -190,33 +192,115 @@ class SqlUsers:
         self._s.add(LinkCodeRow(code=code, user_id=user_id, created_at=now, expires_at=now + ttl))
         await self._s.flush()
 
-    async def link(
-        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime
-    ) -> str:
-        """Add this account to the person whose code it is.
+    async def link_code(self, code: str) -> LinkCode | None:
+        """A link code as stored (expired or not: the caller compares with its clock)."""
+        row = await self._s.get(LinkCodeRow, code)
+        if row is None:
+            return None
+        return LinkCode(
+            code=row.code, user_id=row.user_id, expires_at=row.expires_at,
+            claimed_platform=row.claimed_platform, claimed_external_id=row.claimed_external_id,
+            claimed_chat_id=row.claimed_chat_id,
+        )  # fmt: skip
 
-        `linked`, `already` (it is theirs), `taken` (it belongs to someone else, whose data
-        would have to go first) or `unknown` (no such code, or expired). A code works once.
-        """
-        found = await self._s.get(LinkCodeRow, code)
-        if found is None or found.expires_at <= now:
-            return "unknown"
-        owner = await self._s.scalar(
+    async def claim_link_code(
+        self, code: str, *, platform: str, external_id: str, chat_id: str, now: datetime,
+        until: datetime,
+    ) -> bool:  # fmt: skip
+        """Note the account that typed a live, unclaimed code; False if it was taken first."""
+        result = await self._s.execute(
+            update(LinkCodeRow)
+            .where(
+                LinkCodeRow.code == code,
+                LinkCodeRow.claimed_platform.is_(None),
+                LinkCodeRow.expires_at > now,
+            )
+            .values(
+                claimed_platform=platform,
+                claimed_external_id=external_id,
+                claimed_chat_id=chat_id,
+                claimed_at=now,
+                expires_at=until,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def drop_link_code(self, code: str) -> None:
+        """Forget a code (used, refused): the claim it holds goes with it."""
+        await self._s.execute(delete(LinkCodeRow).where(LinkCodeRow.code == code))
+
+    async def prune_link_codes(self, now: datetime) -> int:
+        """Drop expired codes and the accounts they were claimed by."""
+        result = await self._s.execute(delete(LinkCodeRow).where(LinkCodeRow.expires_at <= now))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def owner_of(self, platform: str, external_id: str) -> int | None:
+        """The person an account belongs to, if it belongs to anyone."""
+        return await self._s.scalar(
             select(IdentityRow.user_id).where(
                 IdentityRow.platform == platform, IdentityRow.external_id == external_id
             )
         )
-        if owner is not None:
-            return "already" if owner == found.user_id else "taken"
+
+    async def accounts(self, user_id: int) -> list[Identity]:
+        """The person's accounts, oldest first."""
+        rows = await self._s.execute(
+            select(IdentityRow).where(IdentityRow.user_id == user_id).order_by(IdentityRow.id)
+        )
+        return [
+            Identity(i.platform, i.external_id, i.chat_id, i.unreachable_at is not None)
+            for i in rows.scalars()
+        ]
+
+    async def add_identity(
+        self, user_id: int, *, platform: str, external_id: str, chat_id: str, now: datetime
+    ) -> bool:
+        """Join an account to the person; False if the account already belongs to someone."""
+        if await self.owner_of(platform, external_id) is not None:
+            return False
         self._s.add(
             IdentityRow(
-                user_id=found.user_id, platform=platform, external_id=external_id,
-                chat_id=chat_id, created_at=now, last_incoming_at=now,
+                user_id=user_id, platform=platform, external_id=external_id, chat_id=chat_id,
+                created_at=now, last_incoming_at=now,
             )
         )  # fmt: skip
-        await self._s.delete(found)
-        await self._s.flush()
-        return "linked"
+        try:
+            await self._s.flush()
+        except IntegrityError as exc:  # the account registered itself at this very moment:
+            raise Conflict("identity exists") from exc  # the retry sees it and says so
+        return True
+
+    async def unlink(
+        self, user_id: int, *, keep_platform: str, keep_external_id: str, now: datetime
+    ) -> list[Identity]:
+        """Remove the person's other accounts (not this one); the ones removed.
+
+        What was queued for them is dropped (it is no longer theirs to read), and their
+        remembered keyboards go.
+        """
+        gone = [
+            i
+            for i in await self.accounts(user_id)
+            if (i.platform, i.external_id) != (keep_platform, keep_external_id)
+        ]
+        for i in gone:
+            account = (IdentityRow.platform == i.platform, IdentityRow.external_id == i.external_id)
+            await self._s.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.platform == i.platform,
+                    OutboxRow.external_id == i.external_id,
+                    OutboxRow.status == QUEUED,
+                )
+                .values(status=DROPPED, last_error="unlinked", updated_at=now)
+            )
+            await self._s.execute(
+                delete(KeyboardRow).where(
+                    KeyboardRow.platform == i.platform, KeyboardRow.external_id == i.external_id
+                )
+            )
+            await self._s.execute(delete(IdentityRow).where(*account))
+        return gone
 
     async def get(self, user_id: int) -> User | None:
         """A person by our own id."""

@@ -14,6 +14,7 @@ from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
 from handlers.router import Flow, Stale
+from handlers.rules import linking
 from handlers.rules import workshops as workshop_rules
 from handlers.rules.shifts import CHECKIN_SCOPE, TASK_NAMES
 from handlers.texts import N_, T, Text
@@ -80,11 +81,15 @@ def _user(ctx: Context) -> User:
     return ctx.user
 
 
-def settings_menu(
+async def settings_menu(
     ctx: Context, text: Text = MENU, *, replace: bool = False, **params: Any
 ) -> Outgoing:
-    """The settings entries; the reminders button shows what it is now."""
+    """The settings entries; the reminders button shows what it is now.
+
+    *Unlink* is there only for a person with accounts in more than one app.
+    """
     user = _user(ctx)
+    linked = len(await ctx.uow.users.accounts(user.id)) > 1
     reminders = (
         ctx.button(N_("Reminders: on"), "set:rem", icon="🔔")
         if user.reminders_on
@@ -97,6 +102,7 @@ def settings_menu(
         ],
         [reminders],
         [ctx.button(N_("Link Telegram and Viber"), "link:code", icon="🔗")],
+        [ctx.button(N_("Unlink Telegram and Viber"), "link:unlink", icon="✂️")] if linked else [],
         [ctx.button(N_("Show my data"), "set:data", icon="👁")],
         [ctx.button(N_("Delete my data"), "set:del", icon="🗑")],
         menu_button(ctx),
@@ -109,7 +115,7 @@ def settings_menu(
 @flow.on_button("open")
 async def open_settings(ctx: Context) -> Outgoing:
     """Settings from the main menu."""
-    return settings_menu(ctx, replace=True)
+    return await settings_menu(ctx, replace=True)
 
 
 def language_choice(ctx: Context) -> Outgoing:
@@ -129,7 +135,7 @@ async def change_language(ctx: Context, locale: str = "") -> Outgoing:
     ctx.use_locale(locale)
     if ctx.state.name.startswith(ONBOARDING):
         return await resume(ctx)  # /language in the middle of the first questions
-    return settings_menu(ctx, LANGUAGE_SAVED, language=LANGUAGE_NAMES[locale])
+    return await settings_menu(ctx, LANGUAGE_SAVED, language=LANGUAGE_NAMES[locale])
 
 
 @flow.on_button("centre")
@@ -143,7 +149,7 @@ async def change_centre(ctx: Context, slug: str = "") -> Outgoing:
     if centre is None:
         raise Stale(slug)
     await ctx.uow.users.update(_user(ctx).id, centre_id=centre.id)
-    return settings_menu(ctx, CENTRE_SAVED, centre=ctx.centre_name(centre))
+    return await settings_menu(ctx, CENTRE_SAVED, centre=ctx.centre_name(centre))
 
 
 @flow.on_button("rem")
@@ -153,7 +159,7 @@ async def toggle_reminders(ctx: Context) -> Outgoing:
     on = not user.reminders_on
     await ctx.uow.users.update(user.id, reminders_on=on)
     ctx.user = replace(user, reminders_on=on)
-    return settings_menu(ctx, REMINDERS_ON if on else REMINDERS_OFF, replace=True)
+    return await settings_menu(ctx, REMINDERS_ON if on else REMINDERS_OFF, replace=True)
 
 
 @flow.on_button("data")
@@ -163,7 +169,7 @@ async def show_data(ctx: Context) -> Outgoing:
     centre = await ctx.uow.centres.get(user.centre_id) if user.centre_id else None
     consent = next((c for c in user.consents if c.kind == "data"), None)
     roles = sorted({Role.BENEFICIARY, *user.roles}, key=list(Role).index)
-    out = settings_menu(
+    out = await settings_menu(
         ctx,
         MY_DATA,
         language=LANGUAGE_NAMES[user.locale],
@@ -219,7 +225,9 @@ async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoin
         await workshop_rules.cancel_booking(ctx.uow, ctx.policy, booking, session, where, now)
     # Wrong check-in codes are kept under a digest of the person's id: they go with the person.
     await ctx.uow.attempts.forget(CHECKIN_SCOPE, str(user.id))
-    await ctx.uow.users.delete(user.id)
+    accounts = [(a.platform, a.external_id) for a in await ctx.uow.users.accounts(user.id)]
+    await linking.forget_tries(ctx.uow, accounts, now)
+    await ctx.uow.users.delete(user.id)  # its link codes too
     ctx.user = None
     ctx.state_changed = False  # nothing to save: the state went with the person
     return ctx.reply(DELETED, [[ctx.button(N_("Start"), "start:begin", icon="▶️")]], replace=True)
@@ -244,4 +252,4 @@ async def typed_at_delete(ctx: Context) -> Outgoing:
 @flow.on_state(SETTINGS)
 async def typed_in_settings(ctx: Context) -> Outgoing:
     """Typed text on the settings screen: say so, show the same settings again."""
-    return again(ctx, MENU, settings_menu(ctx).keyboard)
+    return again(ctx, MENU, (await settings_menu(ctx)).keyboard)

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.transports.test_telegram_run import ANA, cli, free_port, sent_texts, stop
+from tests.transports.test_telegram_run import ANA, button, cli, free_port, sent_texts, stop
 
 VERA = "VeraViberId000000000001=="
 WEBHOOK_URL = "https://bot.example.org/viber/webhook"
@@ -64,10 +64,10 @@ async def callback(http: aiohttp.ClientSession, port: str, body: dict) -> tuple[
     raise AssertionError("the server never listened")
 
 
-def message(token: int, text: str) -> dict:
+def message(token: int, text: str, sender: str = VERA) -> dict:
     return {
         "event": "message", "timestamp": 1_790_000_000_000, "message_token": token,
-        "sender": {"id": VERA, "name": "Vera", "language": "en"},
+        "sender": {"id": sender, "name": "Vera", "language": "en"},
         "message": {"type": "text", "text": text},
     }  # fmt: skip
 
@@ -131,6 +131,80 @@ async def test_telegram_and_viber_in_one_process(environment):
             await tg.wait_for(
                 lambda calls: any("choose your language" in t for t in sent_texts(calls))
             )
+        finally:
+            output = await stop(proc)
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output, output
+
+
+async def test_a_code_made_on_telegram_typed_on_viber_links_only_on_yes_and_guesses_lock(
+    environment,
+):
+    """The attack over real HTTP: guesses from a Viber account lock it; the owner's Yes links."""
+    vb, env = environment
+    mallory = "MalloryViberId0000000001=="
+    port = env["HTTP_PORT"]
+
+    def viber_texts(receiver: str) -> list[str]:
+        return [m.get("text", "") for m in vb.sent() if m.get("receiver") == receiver]
+
+    async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
+        env = {**env, "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE": tg.url}
+        proc = await cli("run", env=env)
+        try:
+            await until(lambda: bool(vb.of("set_webhook")))
+            tg.text_update(ANA, "/start centre-pirot")
+            await tg.wait_for(
+                lambda calls: any("choose your language" in t for t in sent_texts(calls))
+            )
+            for label in (
+                "English",
+                "I agree",
+                "I live here",
+                "Settings",
+                "Link Telegram and Viber",
+            ):
+                before = len(tg.calls_with_markup())
+                tg.button_update(ANA, button(tg.calls_with_markup()[-1], label))
+                await tg.wait_for(lambda calls, n=before: len(tg.calls_with_markup()) > n)
+            code = sent_texts(tg.calls)[-1].split("/link ", 1)[1].split()[0]
+            assert len(code) == 9 and code[4] == "-", code
+
+            wrong = [g for g in ("ABCD-EFGH", "ZZZZ-ZZZZ", "2345-6789", "HJKM-NPQR", "STUV-WXYZ",
+                                 "WXYZ-STUV") if g != code][:5]  # fmt: skip
+            for token, guess in enumerate([*wrong, code], start=101):  # the right one last
+                body = message(token, f"/link {guess}", mallory)
+                assert (await callback(http, port, body))[0] == 200
+            token = 200
+            answers = viber_texts(mallory)
+            assert len(answers) == 6
+            assert all("does not work" in a for a in answers[:4]), answers
+            assert all("Too many wrong codes" in a for a in answers[4:]), answers
+
+            token += 1
+            assert (await callback(http, port, message(token, f"/link {code.lower()}")))[0] == 200
+            assert "Please confirm in your other app (Telegram)" in viber_texts(VERA)[-1]
+            await tg.wait_for(
+                lambda calls: any(
+                    "Link your Viber account to this one?" in t for t in sent_texts(calls)
+                )
+            )
+            asked = [t for t in sent_texts(tg.calls) if "Link your Viber account" in t]
+            assert len(asked) == 1, "asked once, about Vera only (Mallory never got this far)"
+            yes = button(tg.calls_with_markup()[-1], "Yes")
+            tg.button_update(ANA, yes)
+            await tg.wait_for(
+                lambda calls: any(
+                    "Done: your Viber account is linked" in t for t in sent_texts(calls)
+                )
+            )
+            await until(lambda: any("linked to your Telegram one" in t for t in viber_texts(VERA)))
+            token += 1
+            assert (await callback(http, port, message(token, "/menu")))[0] == 200
+            assert "Main menu" in viber_texts(VERA)[-1], "Vera is now Ana's other account"
+            token += 1
+            assert (await callback(http, port, message(token, "/menu", mallory)))[0] == 200
+            assert "choose your language" in viber_texts(mallory)[-1], "Mallory is still nobody"
         finally:
             output = await stop(proc)
     assert proc.returncode == 0, output

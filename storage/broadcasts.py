@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
-from handlers.model import VIBER_FREE_WINDOW, Broadcast, BroadcastStatus, Session, Target
+from handlers.model import (
+    VIBER_FREE_WINDOW,
+    Broadcast,
+    BroadcastStatus,
+    Session,
+    Target,
+    VolunteerStatus,
+)
 from handlers.notices import PRIORITY_BULK
 from handlers.rules.broadcasts import MESSAGE
 from storage.models import (
@@ -29,6 +36,7 @@ from storage.models import (
     RoleRow,
     SessionRow,
     UserRow,
+    VolunteerRow,
 )
 from storage.workshops import SqlWorkshops
 
@@ -72,17 +80,26 @@ def audience(target: Target, now: datetime) -> Select[int, str, str, str]:
         stmt = stmt.where(
             exists().where(RoleRow.user_id == UserRow.id, RoleRow.role == "volunteer")
         )
-    if target.workshop_id is not None:
-        stmt = stmt.where(
-            exists().where(
-                BookingRow.user_id == UserRow.id,
-                BookingRow.status.in_(("confirmed", "waiting")),
-                SessionRow.id == BookingRow.session_id,
-                SessionRow.workshop_id == target.workshop_id,
-                SessionRow.status == "scheduled",
-                SessionRow.starts_at > now,
+        if target.centres:  # volunteers at these centres, not those of another who moved here
+            stmt = stmt.where(
+                exists().where(
+                    VolunteerRow.user_id == UserRow.id,
+                    VolunteerRow.status == VolunteerStatus.APPROVED.value,
+                    VolunteerRow.centre_id.in_(target.centres),
+                )
             )
+    if target.workshop_id is not None:
+        booked = exists().where(
+            BookingRow.user_id == UserRow.id,
+            BookingRow.status.in_(("confirmed", "waiting")),
+            SessionRow.id == BookingRow.session_id,
+            SessionRow.workshop_id == target.workshop_id,
+            SessionRow.status == "scheduled",
+            SessionRow.starts_at > now,
         )
+        if target.centres:  # sessions at these centres only: another centre's are not theirs
+            booked = booked.where(SessionRow.centre_id.in_(target.centres))
+        stmt = stmt.where(booked)
     if target.legal_centre is not None:
         stmt = stmt.where(
             exists().where(

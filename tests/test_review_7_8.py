@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.model import BroadcastStatus
+from handlers.model import BroadcastStatus, Role
 from storage.db import session_factory
 from storage.models import OutboxRow
 from tests.flows.test_announcements import HELLO, deliver, resident, staff, write
@@ -41,7 +41,7 @@ async def test_a_send_time_typed_with_an_offset_is_not_read_as_belgrade_time(app
 
 # -- a scheduled announcement whose writer moved to another centre ------------------------------
 async def test_a_scheduled_announcement_never_goes_to_the_senders_new_centre(app, person, clock):
-    coco = await staff(app, person, "coco")  # coordinator at Pirot
+    coco = await staff(app, person, "coco")  # coordinator bound to Pirot
     await resident(app, person, "ana")  # Pirot
     await resident(app, person, "tarik", centre="Tutin")
     draft = await write(coco, "Pirot is closed tomorrow.")
@@ -49,8 +49,10 @@ async def test_a_scheduled_announcement_never_goes_to_the_senders_new_centre(app
     await coco.send("24.11.2026 09:00")
     assert coco.keys == ["bc.scheduled"]
     uid = await user_id(app, coco)
-    async with app.uow() as uow:  # the coordinator moves to Tutin (Settings → centre)
-        tutin = await uow.centres.by_slug("tutin")
+    async with app.uow() as uow:  # the coordinator moves to Tutin: bound there, and in Settings
+        pirot, tutin = await uow.centres.by_slug("pirot"), await uow.centres.by_slug("tutin")
+        await uow.users.revoke(uid, Role.COORDINATOR, centres=[pirot.id])
+        await uow.users.grant(uid, Role.COORDINATOR, clock.now(), centres=[tutin.id])
         await uow.users.update(uid, centre_id=tutin.id)
         await uow.commit()
     clock.advance(days=1)

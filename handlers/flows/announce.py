@@ -10,8 +10,10 @@ language), `bc:a:<id>` (the audience), `bc:t:<id>:<field>:<value>` (one audience
 report), `bc:s:<id>` and `bc:ss:<id>` (delete a draft, cancel a scheduled one, stop sending).
 
 Every handler checks on the server who asks (`may_broadcast`), whose announcement it is (its
-writer or an admin) and, for every audience change and before sending, `scoped`: a coordinator
-reaches only their own centre's people, whatever a payload says.
+writer or an admin), that its audience names only centres the sender is bound to, and, for
+every audience change and before sending, `within`: a coordinator reaches only the people of
+the centres they are bound to (never by their own Settings centre), whatever a payload says;
+an audience of everyone is for admins and programme-wide coordinators.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from handlers.model import (
     SESSION_ONLY,
     Broadcast,
     BroadcastStatus,
+    Centre,
     ResidentStatus,
     Role,
     Session,
@@ -38,7 +41,14 @@ from handlers.model import (
 )
 from handlers.notices import broadcast_text, pick_title, render, with_attachment
 from handlers.router import Flow, Reply, Stale
-from handlers.rules.broadcasts import MAX_TEXT, MESSAGE, allowed_centres, may_broadcast, scoped
+from handlers.rules.broadcasts import (
+    MAX_TEXT,
+    MESSAGE,
+    allowed_centres,
+    may_broadcast,
+    scoped,
+    within,
+)
 from handlers.texts import N_, T
 
 flow = Flow("bc")
@@ -55,8 +65,8 @@ STATUS_NAMES = {
 HOME = T("bc.home", "Announcements: news for the people in the programme, in their languages.")
 NO_CENTRE = T(
     "bc.no_centre",
-    "You are not linked to a centre, so there is nobody you may send announcements to. "
-    "An admin can help.",
+    "No centre has been assigned to you as a coordinator yet, so there is nobody you may send "
+    "announcements to. Please ask an admin to assign you to your centre.",
 )
 ASK_TEXT = T(
     "bc.ask_text",
@@ -170,6 +180,8 @@ async def _own(ctx: Context, broadcast_id: object, *draft: BroadcastStatus) -> B
     found = await ctx.uow.broadcasts.get(number) if number is not None else None
     if found is None or not (found.created_by == user.id or Role.ADMIN in user.roles):
         raise Stale
+    if within(user, found.target) is None:
+        raise Stale  # written for a centre the sender is no longer bound to
     if draft and found.status not in draft:
         raise Stale  # an old button: it was sent, scheduled or cancelled meanwhile
     return found
@@ -181,11 +193,17 @@ async def _editable(ctx: Context, broadcast_id: object) -> Broadcast:
 
 
 def _scope(ctx: Context, target: Target) -> Target:
-    """What the sender may reach of `target`; Stale if a payload asked for more."""
-    found = scoped(sender(ctx), target)
+    """What the sender may reach of `target`; Stale if it names a centre beyond their bindings."""
+    found = within(sender(ctx), target)
     if found is None:
         raise Stale
     return found
+
+
+async def _centres(ctx: Context) -> list[Centre]:
+    """The centres the sender may name, in the usual order (every centre for admins)."""
+    allowed = allowed_centres(sender(ctx))
+    return [c for c in await ctx.uow.centres.all() if allowed is None or c.id in allowed]
 
 
 # -- home, list ----------------------------------------------------------------------------------
@@ -367,8 +385,8 @@ async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
         return ctx.button(label, f"bc:t:{i}:{field}:{value}", icon="✅" if on else "▫️")
 
     rows: list[list[Button]] = []
-    if allowed_centres(sender(ctx)) is None:
-        centres = await ctx.uow.centres.all()
+    centres = await _centres(ctx)
+    if allowed_centres(sender(ctx)) is None or len(centres) > 1:  # a choice to make
         rows += rows_of(
             [Button(f"{'✅' if c.id in target.centres else '▫️'} {ctx.centre_name(c)}",
                     f"bc:t:{i}:c:{c.id}") for c in centres]
@@ -401,7 +419,9 @@ async def choose(ctx: Context, broadcast_id: str, field: str, value: str) -> Rep
     user, target = sender(ctx), b.target
     number = parse_id(value)
     allowed = allowed_centres(user)
-    if field == "c" and number is not None and allowed is None:
+    if field == "c" and number is not None:
+        if allowed is not None and number not in allowed:
+            raise Stale  # a forged centre: not one they are bound to
         await open_centre(ctx, value)
         centres = set(target.centres) ^ {number}
         target = replace(target, centres=tuple(sorted(centres)))
@@ -458,8 +478,7 @@ async def pick_workshop(ctx: Context, broadcast_id: str) -> Reply:
 async def pick_legal(ctx: Context, broadcast_id: str) -> Reply:
     """People with an upcoming legal appointment at which centre?"""
     b = await _editable(ctx, broadcast_id)
-    allowed = allowed_centres(sender(ctx))
-    centres = [c for c in await ctx.uow.centres.all() if allowed is None or c.id in allowed]
+    centres = await _centres(ctx)
     buttons = [
         Button(f"{'✅ ' if c.id == b.target.legal_centre else ''}{ctx.centre_name(c)}",
                f"bc:t:{b.id}:j:{c.id}") for c in centres
@@ -476,7 +495,7 @@ async def attachment(ctx: Context, broadcast_id: str) -> Reply:
     b = await _editable(ctx, broadcast_id)
     pins = [
         ctx.button(ctx.centre_name(c), f"bc:pin:{b.id}:{c.id}", icon="📍")
-        for c in await ctx.uow.centres.all()
+        for c in await _centres(ctx)
     ]
     rows = [
         [ctx.button(N_("Send a photo"), f"bc:ph:{b.id}", icon="🖼")],
@@ -516,6 +535,8 @@ async def pin(ctx: Context, broadcast_id: str, centre_id: str) -> Reply:
         done = await ctx.uow.broadcasts.edit(b.id, clear_attachment=True)
     else:
         centre = await open_centre(ctx, centre_id)
+        if centre.id not in {c.id for c in await _centres(ctx)}:
+            raise Stale  # a forged centre: not one they are bound to
         done = await ctx.uow.broadcasts.edit(b.id, pin_centre=centre.id)
     if not done:
         raise Stale
@@ -568,7 +589,7 @@ async def send_now(ctx: Context, broadcast_id: str) -> Reply:
     target, now = _scope(ctx, b.target), ctx.clock.now()
     if not sum((await ctx.uow.broadcasts.count(target, now)).values()):
         return ctx.reply(NOBODY, [[ctx.button(N_("Audience"), f"bc:a:{b.id}", icon="👥")]])
-    # The scope is applied again right before: the sender's centre may have changed.
+    # Checked again right before: the sender may have been unbound from a centre meanwhile.
     if not await ctx.uow.broadcasts.edit(b.id, target=target):
         return ctx.reply(ALREADY, done, replace=True)
     queued = await ctx.uow.broadcasts.start(b.id, user.id, now)

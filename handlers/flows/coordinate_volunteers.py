@@ -6,8 +6,10 @@ Payloads carry ids only: `cv:home`, `cv:h:<centre>` (a centre's page), `cv:c` (a
 `cv:nt:<centre>:<task>`, `cv:nk` (no note), `cv:np` (publish) with the typed steps `cv.day`,
 `cv.time`, `cv.places`, `cv.note` and `cv.preview` (a new shift); `cv:t:<centre>`,
 `cv:ns:<signup>` (today, no-shows); `cv:code:<centre>`, `cv:sc:<centre>` with the step `cv.code`
-(the daily check-in code). Every handler checks the role itself (`lookup.coordinator`), so an old
-or forged button from someone who is not, or no longer, a coordinator or admin is refused.
+(the daily check-in code). Every handler checks on the server that the person may coordinate the
+centre of what it touches (`lookup.coordinator_of`, from the request's, shift's or draft's own
+centre, never their Settings centre), so an old or forged button from someone who is not, or no
+longer, a coordinator bound to that centre (or an admin) is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from itertools import pairwise
 from typing import Any
 
 from handlers.context import Context, rows_of
-from handlers.flows.lookup import coordinator, open_centre, parse_id
+from handlers.flows.lookup import (
+    coordinated_centre,
+    coordinated_centres,
+    coordinator,
+    coordinator_of,
+    open_centre,
+    parse_id,
+)
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
 from handlers.flows.typed import today as local_today
@@ -39,6 +48,11 @@ CODE = re.compile(r"[0-9]{6}")  # six digits: with five tries a day, one in 200,
 
 HOME = T("cv.home", "Volunteers at {centre}.\nRequests waiting: {count}")
 ASK_CENTRE = T("cv.ask_centre", "Which centre?")
+NOT_BOUND = T(
+    "cv.not_bound",
+    "No centre has been assigned to you as a coordinator yet. Please ask an admin to assign you "
+    "to your centre.",
+)
 # -- requests
 REQUESTS = T("cv.requests", "Requests waiting at {centre}. Press one to answer it:")
 NO_REQUESTS = T("cv.no_requests", "No requests waiting at {centre}.")
@@ -127,20 +141,20 @@ WEAK_CODE = T(
 # -- a centre's page ---------------------------------------------------------------------------
 @flow.on_button("home")
 async def home(ctx: Context) -> Reply:
-    """The coordinator's own centre (else the first one)."""
+    """The coordinator's own centre if they are bound to it, else the first one they are."""
     user = coordinator(ctx)
-    centres = await ctx.uow.centres.all()
-    mine = [c for c in centres if c.id == user.centre_id] or list(centres)
+    centres = await coordinated_centres(ctx)
+    mine = [c for c in centres if c.id == user.centre_id] or centres
     if not mine:
-        raise Stale
+        ctx.clear_state()
+        return ctx.reply(NOT_BOUND, [menu_button(ctx)], replace=True)
     return await _home(ctx, mine[0])
 
 
 @flow.on_button("h")
 async def centre_home(ctx: Context, centre_id: str) -> Reply:
     """One centre's volunteering: requests, today, shifts, a new shift, the check-in code."""
-    coordinator(ctx)
-    return await _home(ctx, await open_centre(ctx, centre_id))
+    return await _home(ctx, await coordinated_centre(ctx, centre_id))
 
 
 async def _home(ctx: Context, centre: Centre) -> Outgoing:
@@ -162,8 +176,9 @@ async def _home(ctx: Context, centre: Centre) -> Outgoing:
 @flow.on_button("c")
 async def pick_centre(ctx: Context) -> Reply:
     """Volunteers at which centre?"""
-    coordinator(ctx)
-    buttons = [ctx.button(ctx.centre_name(c), f"cv:h:{c.id}") for c in await ctx.uow.centres.all()]
+    buttons = [
+        ctx.button(ctx.centre_name(c), f"cv:h:{c.id}") for c in await coordinated_centres(ctx)
+    ]
     return ctx.reply(ASK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
 
 
@@ -171,9 +186,8 @@ async def pick_centre(ctx: Context) -> Reply:
 @flow.on_button("rq")
 async def requests(ctx: Context, centre_id: str) -> Reply:
     """Requests waiting at a centre, oldest first."""
-    coordinator(ctx)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.clear_state()
-    centre = await open_centre(ctx, centre_id)
     waiting = await ctx.uow.volunteers.pending(centre.id)
     rows = [
         [Button(f"🙋 {v.first_name} · {v.created_at.astimezone(zone(ctx)):%d.%m.}", f"cv:r:{v.id}")]
@@ -187,10 +201,9 @@ async def requests(ctx: Context, centre_id: str) -> Reply:
 @flow.on_button("r")
 async def request(ctx: Context, volunteer_id: str) -> Reply:
     """One request: who, what they can do, their phone; approve or refuse."""
-    coordinator(ctx)
-    ctx.clear_state()
     volunteer = await _request(ctx, volunteer_id)
-    centre = await open_centre(ctx, str(volunteer.centre_id))
+    centre = await coordinated_centre(ctx, str(volunteer.centre_id))
+    ctx.clear_state()
     if volunteer.status is not VolunteerStatus.PENDING:
         return _answered(ctx, volunteer)
     vid = volunteer.id
@@ -219,8 +232,8 @@ async def refuse(ctx: Context, volunteer_id: str) -> Reply:
 
 
 async def _decide(ctx: Context, volunteer_id: str, *, approved: bool) -> Reply:
-    user = coordinator(ctx)
     volunteer = await _request(ctx, volunteer_id)
+    user = coordinator_of(ctx, volunteer.centre_id)
     centre = await open_centre(ctx, str(volunteer.centre_id))
     now = ctx.clock.now()
     decided = await ctx.uow.volunteers.decide(volunteer.id, approved=approved, by=user.id, now=now)
@@ -255,9 +268,8 @@ def _answered(ctx: Context, volunteer: Volunteer) -> Outgoing:
 @flow.on_button("l")
 async def shifts(ctx: Context, centre_id: str, page: str) -> Reply:
     """The shifts of the next two weeks at a centre (from this morning: today's too)."""
-    coordinator(ctx)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.clear_state()
-    centre = await open_centre(ctx, centre_id)
     number = parse_id(page)
     if number is None:
         raise Stale
@@ -277,10 +289,9 @@ async def shifts(ctx: Context, centre_id: str, page: str) -> Reply:
 @flow.on_button("s")
 async def shift_page(ctx: Context, shift_id: str) -> Reply:
     """One shift: when, places, note and who signed up; call it off while it has not begun."""
-    coordinator(ctx)
-    ctx.clear_state()
     shift = await _shift(ctx, shift_id)
-    centre = await open_centre(ctx, str(shift.centre_id))
+    centre = await coordinated_centre(ctx, str(shift.centre_id))
+    ctx.clear_state()
     people = await ctx.uow.shifts.people(shift.id)
     rows = []
     if shift.starts_at > ctx.clock.now():
@@ -295,8 +306,8 @@ async def shift_page(ctx: Context, shift_id: str) -> Reply:
 @flow.on_button("x")
 async def ask_call_off(ctx: Context, shift_id: str) -> Reply:
     """Call the shift off? Says how many volunteers will be told."""
-    coordinator(ctx)
     shift = await _shift(ctx, shift_id, not_begun=True)
+    coordinator_of(ctx, shift.centre_id)
     return ctx.reply(
         CALL_OFF_ASK,
         [[ctx.button(N_("Yes, call it off"), f"cv:xx:{shift.id}", icon="❌")],
@@ -308,9 +319,8 @@ async def ask_call_off(ctx: Context, shift_id: str) -> Reply:
 @flow.on_button("xx")
 async def call_off(ctx: Context, shift_id: str) -> Reply:
     """Call it off: each volunteer signed up is told (and no longer asked if they are coming)."""
-    coordinator(ctx)
     shift = await _shift(ctx, shift_id, not_begun=True)
-    centre = await open_centre(ctx, str(shift.centre_id))
+    centre = await coordinated_centre(ctx, str(shift.centre_id))
     now = ctx.clock.now()
     told = await ctx.uow.shifts.cancel_shift(shift.id, now)
     notice = Notice.of(SHIFT_CALLED_OFF, [[_shifts_button()]], **shift_params(shift, centre))
@@ -330,9 +340,8 @@ async def call_off(ctx: Context, shift_id: str) -> Reply:
 @flow.on_button("n")
 async def new_shift(ctx: Context, centre_id: str) -> Reply:
     """Start: what the shift is for."""
-    coordinator(ctx)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.clear_state()
-    centre = await open_centre(ctx, centre_id)
     buttons = [
         ctx.button(label, f"cv:nt:{centre.id}:{task.value}") for task, label in TASK_NAMES.items()
     ]
@@ -345,8 +354,7 @@ async def new_shift(ctx: Context, centre_id: str) -> Reply:
 @flow.on_button("nt")
 async def new_task(ctx: Context, centre_id: str, task: str) -> Reply:
     """The task; then the day."""
-    coordinator(ctx)
-    centre = await open_centre(ctx, centre_id)
+    centre = await coordinated_centre(ctx, centre_id)
     if task not in set(Task):
         raise Stale
     ctx.set_state("cv.day", centre=centre.id, task=task)
@@ -356,7 +364,6 @@ async def new_task(ctx: Context, centre_id: str, task: str) -> Reply:
 @flow.on_state("cv.day")
 async def new_day(ctx: Context) -> Reply:
     """The day: today or later."""
-    coordinator(ctx)
     data = _draft(ctx)
     day = typed_day(ctx, ctx.incoming.text.strip())
     if day is None or day < local_today(ctx):
@@ -368,7 +375,6 @@ async def new_day(ctx: Context) -> Reply:
 @flow.on_state("cv.time")
 async def new_time(ctx: Context) -> Reply:
     """From when to when, on that day; it must start in the future."""
-    coordinator(ctx)
     data = _draft(ctx)
     day = date.fromisoformat(data["day"])
     hours = _hours(ctx.incoming.text)
@@ -384,7 +390,6 @@ async def new_time(ctx: Context) -> Reply:
 @flow.on_state("cv.places")
 async def new_places(ctx: Context) -> Reply:
     """How many volunteers are needed."""
-    coordinator(ctx)
     data = _draft(ctx)
     number = parse_id(ctx.incoming.text.strip())
     if number is None or not 1 <= number <= MAX_PLACES:
@@ -396,7 +401,6 @@ async def new_places(ctx: Context) -> Reply:
 @flow.on_state("cv.note")
 async def new_note(ctx: Context) -> Reply:
     """A short note for the volunteers (what to bring, whom to ask for)."""
-    coordinator(ctx)
     data = _draft(ctx)
     note = " ".join(ctx.incoming.text.split())
     if not note or len(note) > MAX_NOTE:
@@ -407,25 +411,22 @@ async def new_note(ctx: Context) -> Reply:
 @flow.on_button("nk")
 async def no_note(ctx: Context) -> Reply:
     """No note."""
-    coordinator(ctx)
     return await _preview(ctx, {**_draft(ctx, "cv.note"), "note": ""})
 
 
 @flow.on_state("cv.preview")
 async def preview_again(ctx: Context) -> Reply:
     """Text typed at the preview: show it again rather than lose the draft."""
-    coordinator(ctx)
     return await _preview(ctx, _draft(ctx))
 
 
 @flow.on_button("np")
 async def publish(ctx: Context) -> Reply:
-    """Publish the shift (checked again: the role, the draft, a start still ahead)."""
-    coordinator(ctx)
+    """Publish the shift (checked again: the binding, the draft, a start still ahead)."""
     data = _draft(ctx, "cv.preview")
     if not set(data) >= REQUIRED:
         raise Stale
-    centre = await open_centre(ctx, str(data["centre"]))
+    centre = await coordinated_centre(ctx, str(data["centre"]))
     starts, ends = _span(ctx, data)
     now = ctx.clock.now()
     if starts <= now:
@@ -446,7 +447,7 @@ async def publish(ctx: Context) -> Reply:
 
 async def _preview(ctx: Context, data: dict[str, Any]) -> Outgoing:
     ctx.set_state("cv.preview", **data)
-    centre = await open_centre(ctx, str(data["centre"]))
+    centre = await coordinated_centre(ctx, str(data["centre"]))
     starts, ends = _span(ctx, data)
     return ctx.reply(
         PREVIEW,
@@ -461,9 +462,9 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> Outgoing:
 @flow.on_button("t")
 async def today(ctx: Context, centre_id: str) -> Reply:
     """Today's shifts at a centre and where each volunteer is."""
-    coordinator(ctx)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.clear_state()
-    return await _today_page(ctx, await open_centre(ctx, centre_id))
+    return await _today_page(ctx, centre)
 
 
 @flow.on_button("ns")
@@ -475,10 +476,11 @@ async def no_show(ctx: Context, signup_id: str) -> Reply:
     if signup is None or signup.status != "signed" or signup.checked_in_at is not None:
         raise Stale
     shift = await _shift(ctx, str(signup.shift_id))
+    centre = await coordinated_centre(ctx, str(shift.centre_id))
     if shift.starts_at > ctx.clock.now():
         raise Stale
     await ctx.uow.shifts.mark_no_show(signup.id, True)
-    return await _today_page(ctx, await open_centre(ctx, str(shift.centre_id)))
+    return await _today_page(ctx, centre)
 
 
 async def _today_page(ctx: Context, centre: Centre) -> Outgoing:
@@ -532,16 +534,15 @@ def _status(shift: Shift, signup: ShiftSignup, now: datetime) -> Text:
 @flow.on_button("code")
 async def code(ctx: Context, centre_id: str) -> Reply:
     """Today's check-in code at a centre (made now if there is none), with a QR code to print."""
-    coordinator(ctx)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.clear_state()
-    return await _code_page(ctx, await open_centre(ctx, centre_id))
+    return await _code_page(ctx, centre)
 
 
 @flow.on_button("sc")
 async def ask_code(ctx: Context, centre_id: str) -> Reply:
     """Set my own code for today: ask for it."""
-    coordinator(ctx)
-    centre = await open_centre(ctx, centre_id)
+    centre = await coordinated_centre(ctx, centre_id)
     ctx.set_state("cv.code", centre=centre.id)
     return ctx.reply(ASK_CODE, [[_back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]])
 
@@ -549,8 +550,7 @@ async def ask_code(ctx: Context, centre_id: str) -> Reply:
 @flow.on_state("cv.code")
 async def own_code(ctx: Context) -> Reply:
     """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
-    coordinator(ctx)
-    centre = await open_centre(ctx, str(ctx.state.data.get("centre", "")))
+    centre = await coordinated_centre(ctx, str(ctx.state.data.get("centre", "")))
     typed = "".join(ctx.incoming.text.split())
     rows = [[_back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]]
     if not CODE.fullmatch(typed):
@@ -602,12 +602,16 @@ REQUIRED = {"centre", "task", "day", "start", "end", "places", "note"}
 
 
 def _draft(ctx: Context, step: str | None = None) -> dict[str, Any]:
-    """The shift being written; a button from an old or other dialogue is stale."""
+    """The shift being written, if the person may still coordinate its centre; else Stale."""
     data = dict(ctx.state.data)
     if not ctx.state.name.startswith("cv.") or "centre" not in data or "task" not in data:
         raise Stale
     if step is not None and ctx.state.name != step:
         raise Stale
+    centre = parse_id(str(data["centre"]))
+    if centre is None:
+        raise Stale
+    coordinator_of(ctx, centre)  # re-checked at every step: they may have been unbound meanwhile
     return data
 
 

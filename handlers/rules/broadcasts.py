@@ -29,17 +29,18 @@ def may_broadcast(user: User | None) -> bool:
 
 
 def allowed_centres(user: User) -> tuple[int, ...] | None:
-    """The centres whose people a sender may reach: None for admins (everyone)."""
-    if Role.ADMIN in user.roles:
-        return None
-    return (user.centre_id,) if user.centre_id is not None else ()
+    """The centres whose people a sender may reach: None for admins and programme-wide
+    coordinators (everyone); else the centres they are bound to, never their Settings centre."""
+    found = user.centres_for(Role.COORDINATOR, Role.ADMIN)
+    return None if found is None else tuple(sorted(found))
 
 
 def scoped(user: User, target: Target) -> Target | None:
     """The target limited to what the sender may reach; None if they may reach no one.
 
     A coordinator's announcement always carries their centres, so an "everyone" from them
-    means everyone at their centre, and a forged centre outside it is dropped.
+    means everyone at the centres they are bound to, and a forged centre outside them is dropped
+    (`within` refuses it instead).
     """
     allowed = allowed_centres(user)
     if allowed is None:
@@ -53,9 +54,18 @@ def scoped(user: User, target: Target) -> Target | None:
     return replace(target, centres=centres, legal_centre=legal)
 
 
+def within(user: User, target: Target) -> Target | None:
+    """The target as the sender may send it; None if it names a centre they are not bound to."""
+    found = scoped(user, target)
+    if found is None or not set(target.centres) <= set(found.centres):
+        return None
+    return found
+
+
 def still_reachable(written: Target, allowed: Target) -> bool:
-    """False if scoping took away centres the announcement was written for (the sender moved)."""
-    return set(written.centres) <= set(allowed.centres)
+    """False if scoping changed the centres the announcement was written for: the sender was
+    unbound from one of them, or it was written for everyone and they no longer reach everyone."""
+    return written.centres == allowed.centres
 
 
 async def release_due(uow: UnitOfWork, now: datetime) -> int:
@@ -64,11 +74,12 @@ async def release_due(uow: UnitOfWork, now: datetime) -> int:
     for broadcast_id in await uow.broadcasts.due(now):
         broadcast = await uow.broadcasts.get(broadcast_id)
         sender = await uow.users.get(broadcast.sent_by) if broadcast and broadcast.sent_by else None
-        # Checked again at the time of sending: the sender may have lost the role or moved.
+        # Checked again at the time of sending against the sender's bindings (never their
+        # Settings centre): they may have lost the role or been unbound from a centre.
         allowed = broadcast is not None and sender is not None and may_broadcast(sender)
         target = scoped(sender, broadcast.target) if allowed and sender and broadcast else None
         if broadcast and target and not still_reachable(broadcast.target, target):
-            target = None  # written for centres the sender no longer has: never their new one
+            target = None  # written for centres the sender no longer has: never others
         if broadcast is None or target is None:
             await uow.broadcasts.stop(broadcast_id, now)
             continue

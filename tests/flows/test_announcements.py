@@ -13,7 +13,7 @@ import pytest
 from bot.delivery import DeliveryWorker, Platform, Result, Verdict
 from bot.scheduler import release_broadcasts
 from handlers.messages import Incoming, Kind, Location
-from handlers.model import Role, Topic
+from handlers.model import Role, Task, Topic
 from handlers.translit import to_cyrillic
 from tests.flows.test_random_input import WEIRD
 from tests.flows.test_workshops import browse, programme
@@ -39,9 +39,12 @@ async def resident(app, person, name, *, locale="en", status="returnee", centre=
 
 
 async def staff(app, person, name, *, role=Role.COORDINATOR, centre="Pirot"):
+    """Someone at `centre` given `role`; a coordinator is bound to that centre too."""
     p = await resident(app, person, name, status="local", centre=centre)
+    uid = await user_id(app, p)
     async with app.uow() as uow:
-        await uow.users.grant(await user_id(app, p), role, app.clock.now())
+        bound = [(await uow.centres.by_slug(centre.lower())).id] if role is Role.COORDINATOR else []
+        await uow.users.grant(uid, role, app.clock.now(), centres=bound)
         await uow.commit()
     await p.send("/menu")
     return p
@@ -346,11 +349,16 @@ async def test_workshop_legal_volunteer_and_language_audiences(app, person):
     await browse(ana)
     await ana.press("Sign me up")
     vol_id, ben_id = await user_id(app, vol), await user_id(app, ben)
-    async with app.uow() as uow:
+    async with app.uow() as uow:  # a volunteer taken on at Pirot
+        pirot = await uow.centres.by_slug("pirot")
+        request = await uow.volunteers.apply(
+            user_id=vol_id, centre_id=pirot.id, first_name="Vol", tasks=[Task.EVENTS],
+            phone=None, now=app.clock.now(),
+        )  # fmt: skip
+        await uow.volunteers.decide(request.id, approved=True, by=vol_id, now=app.clock.now())
         await uow.users.grant(vol_id, Role.VOLUNTEER, app.clock.now())
         (adviser, *_) = await uow.legal.advisers()
         starts = app.clock.now() + timedelta(days=2)
-        pirot = await uow.centres.by_slug("pirot")
         await uow.legal.book(
             adviser_id=adviser.id, user_id=ben_id, centre_id=pirot.id,
             topic=Topic.DOCUMENTS, starts_at=starts, ends_at=starts + timedelta(minutes=30),

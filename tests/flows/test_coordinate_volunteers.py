@@ -13,7 +13,6 @@ from handlers.model import Role, Task, VolunteerStatus
 from handlers.notices import Notice
 from handlers.qr import qr_png
 from handlers.rules.shifts import STILL_COMING
-from tests.flows.test_coordinate import coordinator
 from tests.flows.test_workshops import joined
 from tests.outbox.helpers import Recorder, enqueue, tick, user_id, worker
 from tests.support import START, table_rows
@@ -29,6 +28,20 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 async def pirot(app):
     async with app.uow() as uow:
         return await uow.centres.by_slug("pirot")
+
+
+async def coordinator(app, person, name="coco", *, centres=("pirot",), all_centres=False):
+    """A coordinator (at Pirot in Settings) bound to these centres, or programme-wide."""
+    p = await joined(person, name)
+    uid = await user_id(app, p)
+    async with app.uow() as uow:
+        bound = [(await uow.centres.by_slug(slug)).id for slug in centres]
+        await uow.users.grant(
+            uid, Role.COORDINATOR, app.clock.now(), centres=bound, all_centres=all_centres
+        )
+        await uow.commit()
+    await p.send("/menu")
+    return p
 
 
 async def request(app, person, name="vera", *, phone="064 123 4567", tasks=(Task.TRANSLATION,)):
@@ -77,8 +90,8 @@ async def shift(app, starts, ends, *, places=3, task=Task.TRANSLATION, people=()
     return sid, signups
 
 
-async def volunteers_page(app, person, name="coco"):
-    co = await coordinator(app, person, name)
+async def volunteers_page(app, person, name="coco", **bound):
+    co = await coordinator(app, person, name, **bound)
     await co.press_payload("cv:home")
     assert co.keys == ["cv.home"]
     return co
@@ -283,7 +296,7 @@ async def test_today_shows_where_everyone_is_and_no_shows_are_marked(app, person
         await uow.commit()
     clock.advance(hours=2)  # 12:00 in Pirot
 
-    co = await volunteers_page(app, person)
+    co = await volunteers_page(app, person, centres=("pirot", "tutin"))
     await co.press("Today")
     assert co.keys == ["cv.today"]
     text = co.last.text
@@ -415,7 +428,7 @@ async def test_a_coordinator_sets_their_own_code(app, person, clock):
 
 
 async def test_another_centre(app, person):
-    co = await volunteers_page(app, person)
+    co = await volunteers_page(app, person, centres=("pirot", "tutin"))
     await co.press("Another centre")
     assert co.keys == ["cv.ask_centre"]
     await co.press("Tutin")

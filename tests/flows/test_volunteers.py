@@ -59,11 +59,12 @@ async def volunteer(app, person, name="vesna", first="Vesna"):
 
 
 async def coordinator(app, person, name="coco"):
+    """A coordinator bound to Pirot."""
     p = await joined(person, name)
+    uid = await user_id(app, p)
     async with app.uow() as uow:
-        user = await uow.users.get(await user_id(app, p))
-        centres = [user.centre_id] if user.centre_id else []
-        await uow.users.grant(user.id, Role.COORDINATOR, app.clock.now(), centres=centres)
+        pirot = await uow.centres.by_slug("pirot")
+        await uow.users.grant(uid, Role.COORDINATOR, app.clock.now(), centres=[pirot.id])
         await uow.commit()
     return p
 

@@ -360,10 +360,13 @@ async def test_a_scheduled_announcement_starts_once_and_a_cancelled_one_never(en
 # -- who a sender may reach ------------------------------------------------------------------
 
 
-def sender(*roles, centre=None) -> User:
+def sender(*roles, centre=None, bound=None) -> User:
+    """A sender with these roles; a coordinator bound to `bound` (by default their centre)."""
+    bound = (centre,) if bound is None and centre is not None else bound or ()
     return User(
         id=1, locale="sr", status=None, centre_id=centre, reminders_on=True, created_at=NOW,
         roles=frozenset(roles),
+        bindings=frozenset((Role.COORDINATOR, c) for c in bound if Role.COORDINATOR in roles),
     )  # fmt: skip
 
 

@@ -371,6 +371,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bootstrap import build
     from bot.importer import (
         ImportFailed,
+        ImportLimits,
         import_advisers,
         import_shifts,
         import_workshops,
@@ -380,9 +381,9 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     # The file is read before the database is opened: a wrong file needs no database.
     try:
-        table = read_table(Path(args.file))
+        table = read_table(Path(args.file), ImportLimits.of(settings))
     except ImportFailed as exc:
-        print(exc, file=sys.stderr)  # one line: the file itself is wrong (type, encoding)
+        print(exc, file=sys.stderr)  # one line: the file itself is wrong (type, size, encoding)
         return 2
     try:
         app = await build(settings)

@@ -4,24 +4,32 @@ For workshops, one row is one workshop, possibly repeating weekly. Reading, chec
 storing are separate steps: the readers turn a file into a `Table` of text cells, `parse_rows`
 checks every row without I/O and collects every mistake, and `import_workshops` stores the
 plans in one unit of work only when the whole file is clean, so a file is imported completely
-or not at all. Advisers' hours and volunteer shifts are read and checked the same way.
+or not at all. Advisers' hours and volunteer shifts are read and checked the same way. The
+readers refuse a file past `ImportLimits` (bytes, rows, an XLSX's unpacked size) before they
+read it whole, and the checks refuse text shown to people with invisible characters.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+import stat
+import unicodedata
+import zipfile
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.spreadsheet import looks_like_formula
 from handlers.locales import LOCALES
 from handlers.model import Audience, Task, WorkshopKind
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.config import Settings
 
 TITLE_LOCALES: tuple[str, ...] = ("sr", "en", "de", "bs", "rom")
 TITLE_COLUMNS: tuple[str, ...] = tuple(f"title_{code}" for code in TITLE_LOCALES)
@@ -39,6 +47,14 @@ CAPACITY = (1, 500)
 LONGEST_SERIES = timedelta(days=366)
 UNNAMED = ""  # where cells under no header end up, so a shifted row is noticed, not dropped
 
+# Reading limits besides the IMPORT_MAX_* settings (ImportLimits). A workbook of a few sheets
+# holds 10-30 files; a sheet packs 5-20 to 1 (100 to 1 is also Apache POI's default limit).
+XLSX_MEMBERS = 1000
+XLSX_RATIO = 100
+RATIO_FROM = 100_000  # a smaller member cannot hurt, whatever it packs to
+XLSX_COLUMNS = 64
+SHEET_ROWS = 1_048_576  # a spreadsheet's last row
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,6}")
@@ -52,6 +68,24 @@ class ImportFailed(Exception):
     def __init__(self, errors: Sequence[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = list(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLimits:
+    """How big a file `read_table` reads; the defaults are the settings' defaults."""
+
+    max_bytes: int = 5_000_000
+    max_rows: int = 10_000
+    max_uncompressed_bytes: int = 50_000_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> ImportLimits:
+        """The limits set by IMPORT_MAX_BYTES, IMPORT_MAX_ROWS and IMPORT_MAX_UNCOMPRESSED_BYTES."""
+        return cls(
+            max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows,
+            max_uncompressed_bytes=settings.import_max_uncompressed_bytes,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,45 +149,116 @@ def _time_text(value: time) -> str:
     return value.isoformat()
 
 
-def _table(lines: Sequence[Sequence[object]]) -> Table:
-    """Header from the first line, one dict per following line; stray cells kept under ''."""
-    if not lines:
+def _line_row(line: Sequence[object], header: Sequence[str]) -> dict[str, str] | None:
+    """One line under the header as a row; None when every cell is empty."""
+    row = {name: "" for name in header if name}
+    filled = False
+    for i, cell in enumerate(line):
+        text = cell_text(cell)
+        if not text:
+            continue
+        filled = True
+        name = header[i] if i < len(header) else UNNAMED
+        row[name or UNNAMED] = text
+    return row if filled else None
+
+
+def _table(lines: Iterable[Sequence[object]], path: Path, max_rows: int) -> Table:
+    """Header from the first line, one dict per following line; stray cells kept under ''.
+
+    Reads no further than the row limit: a longer file is refused at the first row too many.
+    """
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
         return Table(header=[])
-    header = [cell_text(c).lower() for c in lines[0]]
-    rows = []
-    for line in lines[1:]:
-        row = {name: "" for name in header if name}
-        for i, cell in enumerate(line):
-            text = cell_text(cell)
-            name = header[i] if i < len(header) else UNNAMED
-            if name:
-                row[name] = text
-            elif text:
-                row[UNNAMED] = text
+    header = [cell_text(c).lower() for c in first]
+    while header and not header[-1]:
+        header.pop()  # a sheet is read XLSX_COLUMNS wide; cells past the header are stray anyway
+    # Every blank row is this one dict (rows are read, never changed), and blank rows are kept
+    # only when a filled row follows: a sheet formatted down to row 1,048,576 costs nothing.
+    blank = {name: "" for name in header if name}
+    rows: list[dict[str, str]] = []
+    pending = filled = 0
+    empty: object = None  # openpyxl yields one shared tuple for rows the sheet leaves out
+    for number, line in enumerate(lines, start=2):
+        if number > SHEET_ROWS:
+            raise ImportFailed([f"{path}: rows past row {SHEET_ROWS:,}, a spreadsheet's last"])
+        row = None if line is empty else _line_row(line, header)
+        if row is None:
+            empty = line
+            pending += 1
+            continue
+        filled += 1
+        if filled > max_rows:
+            raise ImportFailed(
+                [f"{path}: more than {max_rows:,} {'row' if max_rows == 1 else 'rows'} under "
+                 "the header (IMPORT_MAX_ROWS); "
+                 "split the file and import the parts one by one"]
+            )  # fmt: skip
+        rows.extend([blank] * pending)
+        pending = 0
         rows.append(row)
     return Table(header=header, rows=rows)
 
 
-def read_csv(path: Path) -> Table:
+def read_csv(path: Path, limits: ImportLimits | None = None) -> Table:
     """A UTF-8 CSV file (with or without a BOM), comma- or semicolon-separated."""
+    limits = limits or ImportLimits()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Streamed: a file over the row limit is refused without reading the rest.
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            first = file.readline()
+            # Excel with Serbian or German settings separates with ';'; the header shows which.
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            lines = csv.reader(chain([first], file), delimiter=delimiter)
+            return _table(lines, path, limits.max_rows)
     except UnicodeDecodeError:
         raise ImportFailed([f"{path}: not UTF-8 text; save it as 'CSV UTF-8'"]) from None
     except OSError as exc:
         raise ImportFailed([f"cannot read {path}: {exc.strerror or exc}"]) from None
-    first = text.split("\n", 1)[0]
-    # Excel with Serbian or German settings separates with ';'; the header shows which is used.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        lines = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
     except csv.Error as exc:
         raise ImportFailed([f"{path}: not a readable CSV file ({exc})"]) from None
-    return _table(lines)
 
 
-def read_xlsx(path: Path) -> Table:
+def check_xlsx_archive(path: Path, limits: ImportLimits | None = None) -> None:
+    """Refuse a workbook that would unpack too big (a zip bomb), before openpyxl opens it.
+
+    zipfile never unpacks a member past the size its directory gives (it stops with a CRC
+    error), so the sizes added up here bound what openpyxl can unpack from the file.
+    """
+    limits = limits or ImportLimits()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ImportFailed([f"{path}: not a readable XLSX workbook (not a zip file)"]) from None
+    except OSError as exc:
+        raise ImportFailed([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    if len(members) > XLSX_MEMBERS:
+        raise ImportFailed(
+            [f"{path}: not read: {len(members):,} files inside, more than a workbook has "
+             f"({XLSX_MEMBERS:,})"]
+        )  # fmt: skip
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.max_uncompressed_bytes:
+        raise ImportFailed(
+            [f"{path}: not read: it unpacks to {unpacked:,} bytes, more than "
+             f"IMPORT_MAX_UNCOMPRESSED_BYTES ({limits.max_uncompressed_bytes:,})"]
+        )  # fmt: skip
+    for m in members:
+        if m.file_size > RATIO_FROM and m.file_size > XLSX_RATIO * max(m.compress_size, 1):
+            ratio = m.file_size // max(m.compress_size, 1)
+            raise ImportFailed(
+                [f"{path}: not read: {m.filename!r} inside is packed {ratio:,} to 1, far more "
+                 f"than a spreadsheet packs (at most {XLSX_RATIO} to 1 is read)"]
+            )  # fmt: skip
+
+
+def read_xlsx(path: Path, limits: ImportLimits | None = None) -> Table:
     """The first sheet of an XLSX workbook; cells may be text, numbers, dates or times."""
+    limits = limits or ImportLimits()
+    check_xlsx_archive(path, limits)
     from openpyxl import load_workbook  # only here: CSV imports and other verbs start faster
 
     try:
@@ -166,24 +271,43 @@ def read_xlsx(path: Path) -> Table:
     try:
         if not book.worksheets:
             return Table(header=[])
-        # iter_rows starts at A1, so list positions are the sheet's own row numbers.
-        lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        # iter_rows starts at A1, so positions are the sheet's own row numbers. A sheet's
+        # <dimension> may claim 16,384 columns, and openpyxl pads every row to it: the rows
+        # are read XLSX_COLUMNS wide instead (a template has 11).
+        rows = sheet.iter_rows(max_col=XLSX_COLUMNS, values_only=True)
+        return _table(rows, path, limits.max_rows)
+    except ImportFailed:
+        raise
+    except Exception as exc:  # a damaged sheet shows only while its rows are read
+        raise ImportFailed([f"{path}: not a readable XLSX workbook ({exc})"]) from None
     finally:
         book.close()
-    return _table(lines)
 
 
-READERS = {".csv": read_csv, ".xlsx": read_xlsx}
+READERS: dict[str, Callable[[Path, ImportLimits], Table]] = {".csv": read_csv, ".xlsx": read_xlsx}
 
 
-def read_table(path: Path) -> Table:
-    """Read a .csv or .xlsx file by its extension."""
+def read_table(path: Path, limits: ImportLimits | None = None) -> Table:
+    """Read a .csv or .xlsx file by its extension, within `limits` (the defaults if None)."""
+    limits = limits or ImportLimits()
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ImportFailed(
             [f"{path}: unsupported file type {path.suffix or '(none)'!r}; use .csv or .xlsx"]
         )
-    return reader(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ImportFailed([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device has no size to check
+        raise ImportFailed([f"{path}: not a file"])
+    if info.st_size > limits.max_bytes:
+        raise ImportFailed(
+            [f"{path}: not read: {info.st_size:,} bytes, more than IMPORT_MAX_BYTES "
+             f"({limits.max_bytes:,}); split the file and import the parts one by one"]
+        )  # fmt: skip
+    return reader(path, limits)
 
 
 # -- checking ---------------------------------------------------------------------------------
@@ -265,6 +389,31 @@ def _row_start(cells: dict[str, str], centres: Collection[str] | None) -> tuple[
     return centre, problems
 
 
+# Text the bot shows people (titles, adviser names, shift notes) must look as written: no
+# control characters, and no invisible marks that reorder or hide what follows (a title with
+# U+202E shows reversed and can pass for another). Zero-width joiners stay: emoji need them.
+_INVISIBLE = frozenset(
+    "\u061c\u200b\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def _shown_text(name: str, value: str, problems: list[str], *, formula: bool = True) -> None:
+    """Refuse characters that would show differently from what was typed, and formula text."""
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _INVISIBLE:
+            what = unicodedata.name(char, "control character")
+            problems.append(
+                f"{name} contains an invisible character (U+{ord(char):04X} {what}); remove it"
+            )
+            return
+    if formula and looks_like_formula(value):
+        problems.append(
+            f"{name} starts with {value[0]!r}, which spreadsheets take for a formula; begin "
+            "with a letter or digit"
+        )
+
+
 def _parse_row(
     number: int,
     cells: dict[str, str],
@@ -290,6 +439,7 @@ def _parse_row(
     for code, title in titles.items():
         if len(title) > 80:
             problems.append(f"title_{code} is longer than 80 characters")
+        _shown_text(f"title_{code}", title, problems)
 
     first = _date(cells.get("date", ""), "date", problems)
     at = _time(cells.get("time", ""), problems)
@@ -545,6 +695,8 @@ def _parse_adviser_row(
         problems.append("adviser is empty")
     elif len(name) > ADVISER_NAME_LENGTH:
         problems.append(f"adviser is longer than {ADVISER_NAME_LENGTH} characters")
+    else:
+        _shown_text("adviser", name, problems)
 
     slot = None
     if cells.get("slot_minutes"):
@@ -790,6 +942,8 @@ def _parse_shift_row(
     note = " ".join(cells.get("note", "").split())
     if len(note) > NOTE_LENGTH:
         problems.append(f"note is longer than {NOTE_LENGTH} characters ({len(note)})")
+    # A note may well start with a phone number (+381 …); an export escapes it (safe_cell).
+    _shown_text("note", note, problems, formula=False)
 
     last = first
     if cells.get("repeat_weekly_until"):

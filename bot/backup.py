@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import create_engine, is_sqlite
+from storage.db import create_engine, is_sqlite, private_sqlite_file
 from storage.migrate import MIGRATION_LOCK_KEY, alembic_config, current_revision, head_revision
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -217,6 +217,7 @@ def _sqlite_restore(file: Path, database: Path) -> None:
         raise BackupError(f"{file} is damaged (SQLite's quick_check fails): not restored", 2)
     if not database.parent.is_dir():
         raise BackupError(f"cannot restore: there is no directory {database.parent}")
+    private_sqlite_file(str(database))  # a restore into a new file makes it owner-only too
     try:
         with (
             closing(_read_only(file)) as src,

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
     viber_price_currency: str = Field("EUR", min_length=1, max_length=12)
     outbox_max_attempts: int = Field(5, ge=1, le=50)
-    outbox_lease_seconds: int = Field(120, ge=5)
+    outbox_lease_seconds: int = Field(20, ge=5)
     outbox_batch: int = Field(100, ge=1, le=5000)
     legal_min_notice_hours: float = Field(2.0, ge=0, le=168)
     # Volunteer shifts: see handlers/rules/shifts.py.

@@ -1,9 +1,11 @@
 """The delivery worker: sends the outbox at each platform's pace, every row once.
 
 A batch is claimed in one transaction (status `sending`, a claim token, a lease), sent, and its
-outcomes recorded in one more. If the process dies in between, the lease runs out and another
-worker (or this one after a restart) takes the rows up again: no message is lost, and one can
-be repeated only if the process died between the platform's answer and our commit.
+outcomes recorded in one more. The lease is short (OUTBOX_LEASE_SECONDS, 20 s by default) and
+renewed every third of it while the batch is in flight, so a live worker keeps its rows however
+long pacing holds them, and a dead one's rows come back within one lease: another worker (or
+this one after a restart) takes them up again. No message is lost, and one can be repeated
+only if the process died between the platform's answer and our commit.
 """
 
 from __future__ import annotations
@@ -138,6 +140,16 @@ class Platform:
     limiter: Limiter | None  # None: no limit (the terminal chat, benchmarks)
 
 
+@dataclass
+class Hold:
+    """How long, in monotonic seconds, a batch may go on sending."""
+
+    slots_until: float  # pace slots later than this go back to the queue
+    # The lease is surely ours until then (renewals move it on): a row not sent by then could
+    # already be another worker's, so it is not sent.
+    lease_until: float
+
+
 class DeliveryWorker:
     """Claims due outbox rows, sends them, records what happened."""
 
@@ -149,7 +161,8 @@ class DeliveryWorker:
         platforms: Mapping[str, Platform],
         *,
         batch: int = 100,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(seconds=20),
+        hold: timedelta = timedelta(seconds=90),
         max_attempts: int = 5,
         quiet_hours: tuple[dtime, dtime] | None = None,
         timezone: str = "Europe/Belgrade",
@@ -169,6 +182,9 @@ class DeliveryWorker:
             batch = min(batch, 2 * int(max(paces)))
         self.batch = max(1, batch)
         self.lease = lease
+        # The longest a batch waits for pace slots: one chat's many messages (1/s) would
+        # otherwise keep the rest of its batch unrecorded for minutes.
+        self.hold = hold
         self.max_attempts = max_attempts
         self.quiet_hours = quiet_hours
         self.tz = ZoneInfo(timezone)
@@ -259,12 +275,19 @@ class DeliveryWorker:
             await uow.commit()
         if not rows:
             return 0
-        # Rows must be sent before the lease runs out, or another worker would send them too.
-        deadline = self.monotonic() + self.lease.total_seconds() * 0.8
+        start = self.monotonic()
+        hold = Hold(start + self.hold.total_seconds(), start + self._safe_lease())
         batch = Batch(people, broadcasts, centres, last)
-        outcomes = list(
-            await asyncio.gather(*(self._deliver_safely(row, batch, deadline) for row in rows))
-        )
+        keeper = asyncio.ensure_future(self._keep(token, hold))
+        try:
+            outcomes = list(
+                await asyncio.gather(*(self._deliver_safely(row, batch, hold) for row in rows))
+            )
+        finally:
+            # Stopped before recording (which ends the claim); a cancelled batch's rows simply
+            # keep their last lease and come back when it runs out.
+            keeper.cancel()
+            await asyncio.wait([keeper])
         await self._record(token, outcomes)
         gone = {(r.platform, r.external_id) for r, o in zip(rows, outcomes, strict=True)
                 if o.error == "unreachable"}  # fmt: skip
@@ -290,6 +313,25 @@ class DeliveryWorker:
         )
         return len(rows)
 
+    def _safe_lease(self) -> float:
+        """Seconds a lease taken now is surely ours: a margin for the database's clock."""
+        return self.lease.total_seconds() * 0.8
+
+    async def _keep(self, token: str, hold: Hold) -> None:
+        """Renew the batch's lease every third of it until cancelled (when the batch is done)."""
+        every = self.lease.total_seconds() / 3
+        while True:
+            await self.sleep(every)
+            asked = self.monotonic()
+            try:
+                async with self.uow() as uow:
+                    await uow.outbox.renew(token, self.clock.now(), self.lease)
+                    await uow.commit()
+            except Exception as exc:  # the next try may work; until then the old lease holds
+                log.warning("renewing the outbox lease failed", extra={"error": type(exc).__name__})
+                continue
+            hold.lease_until = asked + self._safe_lease()
+
     async def _record(self, token: str, outcomes: list[Outcome]) -> None:
         """Store the outcomes; retried, since losing them would send the batch again."""
         for attempt in range(1, 5):
@@ -306,13 +348,13 @@ class DeliveryWorker:
                 )
                 await self.sleep(attempt)
 
-    async def _deliver_safely(self, row: Claimed, batch: Batch, deadline: float) -> Outcome:
+    async def _deliver_safely(self, row: Claimed, batch: Batch, hold: Hold) -> Outcome:
         """One row's outcome, whatever goes wrong (one bad row must not hold up the batch)."""
         if row.attempts > self.max_attempts:
             # It was claimed this often without an outcome: it keeps killing its worker.
             return Outcome(row.id, FAILED, error="gave up: no outcome after repeated claims")
         try:
-            return await self._deliver(row, batch, deadline)
+            return await self._deliver(row, batch, hold)
         except Exception as exc:
             log.error(
                 "outbox row failed unexpectedly",
@@ -320,7 +362,7 @@ class DeliveryWorker:
             )
             return self._outcome(row, Result(Verdict.RETRY, error=type(exc).__name__), None)
 
-    async def _deliver(self, row: Claimed, batch: Batch, deadline: float) -> Outcome:
+    async def _deliver(self, row: Claimed, batch: Batch, hold: Hold) -> Outcome:
         if row.expires_at is not None and row.expires_at <= self.clock.now():
             return Outcome(row.id, DROPPED, error="expired")
         locale, reminders_on = batch.people.get(row.user_id or 0, (None, True))
@@ -351,7 +393,7 @@ class DeliveryWorker:
         if platform.limiter is not None:
             while True:
                 at = platform.limiter.slot(row.chat_id, self.monotonic())
-                if at > deadline:
+                if at > hold.slots_until:
                     # Too far off for this claim: back to the queue, not counted as a try.
                     later = timedelta(seconds=at - self.monotonic())
                     return Outcome(row.id, QUEUED, not_before=self.clock.now() + later,
@@ -370,6 +412,10 @@ class DeliveryWorker:
                 return Outcome(row.id, DROPPED, error="expired")
             if self._paid(row, batch):  # the window may have closed while it waited
                 return Outcome(row.id, DROPPED, error=OUTSIDE_WINDOW)
+        if self.monotonic() >= hold.lease_until:
+            # Renewals failed (the database away): another worker may hold this row by now.
+            return Outcome(row.id, QUEUED, not_before=self.clock.now(), count_attempt=False,
+                           error="lease lost")  # fmt: skip
         result = await platform.sender.send(row.chat_id, out)
         return self._outcome(row, result, platform)
 

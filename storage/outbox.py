@@ -195,6 +195,22 @@ class SqlOutbox:
         claimed.sort(key=lambda c: (c.priority, c.id))
         return claimed
 
+    async def renew(self, token: str, now: datetime, lease: timedelta) -> int:
+        """Extend the lease on the rows claim `token` still holds; how many it holds.
+
+        On PostgreSQL a row another transaction has locked just now (a flow dropping it) is
+        skipped rather than waited for: it keeps the lease of the last renewal until the next.
+        """
+        held = select(_outbox.c.id).where(_outbox.c.claim == token, _outbox.c.status == SENDING)
+        if self._s.get_bind().dialect.name == "postgresql":
+            held = held.order_by(_outbox.c.id).with_for_update(skip_locked=True)
+        result = await self._s.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_(held.scalar_subquery()))
+            .values(lease_until=now + lease)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     async def record(self, token: str, outcomes: Sequence[Outcome], now: datetime) -> None:
         """Store what became of claimed rows; rows taken over by another worker are left."""
         if not outcomes:

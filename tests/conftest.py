@@ -66,6 +66,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cli_db(demo_db: Path, tmp_path: Path) -> Path:
     """A copy of that demo database for one test (copying is quicker than two commands)."""
     copy = tmp_path / "cli.db"
+    # Private, as the bot makes its databases (a copy sqlite3 made 0644 would be tightened,
+    # and logged, by the first command).
+    os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     with (
         contextlib.closing(sqlite3.connect(demo_db)) as source,
         contextlib.closing(sqlite3.connect(copy)) as target,

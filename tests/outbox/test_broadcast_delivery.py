@@ -317,6 +317,8 @@ class Stalling(SimTime):
                 await asyncio.sleep(0)
             if self.waiters and not task.done():
                 at, _, fut = heapq.heappop(self.waiters)
+                if fut.done():  # cancelled: a batch's lease keeper, stopped when it ended
+                    continue
                 self.t = max(self.t, at)
                 if self.stall_at is not None and self.t >= self.stall_at:
                     self.t += self.stall  # everyone waiting for a slot wakes late

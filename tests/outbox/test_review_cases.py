@@ -107,6 +107,8 @@ class SimTime:
                 await asyncio.sleep(0)
             if self.waiters and not task.done():
                 at, _, fut = heapq.heappop(self.waiters)
+                if fut.done():  # cancelled: a batch's lease keeper, stopped when it ended
+                    continue
                 self.t = max(self.t, at)
                 fut.set_result(None)
         return task.result()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 from collections import deque
 from datetime import datetime
 
@@ -11,6 +14,41 @@ from bot.scheduler import release_reminders
 from handlers.messages import Outgoing
 from handlers.notices import Notice
 from tests.support import Person
+
+
+class SimTime:
+    """Simulated monotonic time for a worker's pacing: sleeping tasks wake in order, at once."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        heapq.heappush(self.waiters, (self.t + max(seconds, 0.0), next(self.seq), fut))
+        await fut
+
+    def woken_at(self, at: float) -> float:
+        """The time a sleeper due at `at` wakes (a subclass may make it late)."""
+        return max(self.t, at)
+
+    async def run(self, coro):  # type: ignore[no-untyped-def]
+        """Run `coro` to its end, moving time to each next sleeper once all tasks wait."""
+        task = asyncio.ensure_future(coro)
+        while not task.done():
+            for _ in range(50):  # let every task run until it sleeps
+                await asyncio.sleep(0)
+            if self.waiters and not task.done():
+                at, _, fut = heapq.heappop(self.waiters)
+                if fut.done():  # cancelled: a batch's lease keeper, stopped when it ended
+                    continue
+                self.t = self.woken_at(at)
+                fut.set_result(None)
+        return task.result()
 
 
 class Recorder:

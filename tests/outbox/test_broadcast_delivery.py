@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import heapq
 from datetime import time, timedelta
 
 from sqlalchemy import select
@@ -17,8 +15,7 @@ from handlers.messages import Outgoing
 from handlers.model import BroadcastStatus, Role, Target
 from storage.db import create_engine, session_factory
 from storage.models import IdentityRow, OutboxRow
-from tests.outbox.helpers import Recorder, worker
-from tests.outbox.test_review_cases import SimTime
+from tests.outbox.helpers import Recorder, SimTime, worker
 from tests.support import START
 
 
@@ -310,21 +307,12 @@ class Stalling(SimTime):
         self.stall_at: float | None = at
         self.stall = seconds
 
-    async def run(self, coro):
-        task = asyncio.ensure_future(coro)
-        while not task.done():
-            for _ in range(50):
-                await asyncio.sleep(0)
-            if self.waiters and not task.done():
-                at, _, fut = heapq.heappop(self.waiters)
-                if fut.done():  # cancelled: a batch's lease keeper, stopped when it ended
-                    continue
-                self.t = max(self.t, at)
-                if self.stall_at is not None and self.t >= self.stall_at:
-                    self.t += self.stall  # everyone waiting for a slot wakes late
-                    self.stall_at = None
-                fut.set_result(None)
-        return task.result()
+    def woken_at(self, at: float) -> float:
+        woken = super().woken_at(at)
+        if self.stall_at is not None and woken >= self.stall_at:
+            woken += self.stall  # everyone waiting for a slot wakes late
+            self.stall_at = None
+        return woken
 
 
 async def test_a_stall_midway_does_not_send_the_missed_slots_in_one_burst(app):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from bot.delivery import DeliveryWorker, Limiter, Platform, Result, Verdict
 from handlers.notices import Notice
 from handlers.rules.reminders import REMINDER
 from storage.uow import SqlUnitOfWorkFactory
-from tests.outbox.helpers import Recorder, enqueue, onboard, worker
+from tests.outbox.helpers import Recorder, SimTime, enqueue, onboard, worker
 from tests.support import FakeClock
 
 LEASE = timedelta(seconds=20)
@@ -50,24 +49,14 @@ class Tracked:
                 self.idle.set()
 
 
-class SimTime:
+class ClockedTime(SimTime):
     """Simulated seconds: the worker's sleeps, its monotonic time and the app's clock move
     together, and only when the test says so (each step once every task has settled)."""
 
     def __init__(self, clock: FakeClock, db: Tracked) -> None:
-        self.t = 0.0
+        super().__init__()
         self.clock = clock
         self.db = db
-        self.waiters: list[tuple[float, int, asyncio.Future[None]]] = []
-        self.seq = itertools.count()
-
-    def monotonic(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        fut = asyncio.get_running_loop().create_future()
-        heapq.heappush(self.waiters, (self.t + max(seconds, 0.0), next(self.seq), fut))
-        await fut
 
     async def settle(self) -> None:
         """Let every task run until it sleeps (or waits for something that never comes)."""
@@ -100,7 +89,7 @@ async def test_a_dead_workers_rows_come_back_within_a_lease_not_before(app, pers
     for n, uid in enumerate(people):
         await enqueue(app, uid, news(n))
     db = Tracked(app.uow)
-    sim = SimTime(clock, db)
+    sim = ClockedTime(clock, db)
     tried: list[str] = []
 
     class Hanging:  # the platform never answers: the batch stays in flight
@@ -139,7 +128,7 @@ async def test_a_live_worker_keeps_a_batch_slower_than_its_lease_and_sends_each_
     for n in range(5):
         await enqueue(app, ana, news(n))
     db = Tracked(app.uow)
-    sim = SimTime(clock, db)
+    sim = ClockedTime(clock, db)
     sent: list[tuple[float, str]] = []
 
     class Timed:
@@ -175,7 +164,7 @@ async def test_a_worker_whose_renewals_fail_stops_sending_before_its_lease_could
     for n in range(3):
         await enqueue(app, ana, news(n))
     db = Tracked(app.uow)
-    sim = SimTime(clock, db)
+    sim = ClockedTime(clock, db)
     sent: list[tuple[float, str]] = []
 
     class Timed:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 from datetime import timedelta
 
@@ -17,7 +16,7 @@ from handlers.rules.reminders import REMINDER
 from handlers.texts import REGISTRY, T
 from storage.db import create_engine
 from storage.outbox import Outcome
-from tests.outbox.helpers import Recorder, enqueue, onboard, worker
+from tests.outbox.helpers import Recorder, SimTime, enqueue, onboard, worker
 
 
 def news(n: int) -> Notice:
@@ -82,36 +81,6 @@ async def test_cancelling_an_event_while_its_reminder_is_sent_keeps_it_dropped(a
         await uow.commit()
     async with app.uow() as uow:
         assert await uow.outbox.counts() == {"dropped": 1}
-
-
-class SimTime:
-    """Simulated monotonic time: sleeping tasks wake in order, instantly."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.waiters: list[tuple[float, int, asyncio.Future[None]]] = []
-        self.seq = itertools.count()
-
-    def monotonic(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        fut = asyncio.get_running_loop().create_future()
-        heapq.heappush(self.waiters, (self.t + seconds, next(self.seq), fut))
-        await fut
-
-    async def run(self, coro):
-        task = asyncio.ensure_future(coro)
-        while not task.done():
-            for _ in range(50):  # let every task run until it sleeps
-                await asyncio.sleep(0)
-            if self.waiters and not task.done():
-                at, _, fut = heapq.heappop(self.waiters)
-                if fut.done():  # cancelled: a batch's lease keeper, stopped when it ended
-                    continue
-                self.t = max(self.t, at)
-                fut.set_result(None)
-        return task.result()
 
 
 async def test_a_429_pauses_messages_already_waiting_for_their_slot(app, person):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -135,3 +138,27 @@ async def personal_rows(engine: AsyncEngine) -> dict[str, list[tuple[object, ...
 
 
 __all__ = ["FakeClock", "Person", "personal_rows", "select", "table_rows"]
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, transport: Any) -> AsyncIterator[str]:
+    """The bot's HTTP server with `transport`'s routes on a free port of 127.0.0.1: its URL.
+
+    The transport is closed afterwards.
+    """
+    from aiohttp import web
+
+    from bot.transports.web import web_app
+
+    http = web_app(app)
+    transport.routes(http)
+    runner = web.AppRunner(http, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+        await transport.close()

@@ -8,15 +8,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.logs import KeyValueFormatter
 from bot.transports.telegram.app import TelegramTransport
-from bot.transports.web import web_app
 from storage.db import session_factory
 from storage.models import ProcessedUpdateRow
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import serving
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 ANA = 7001
@@ -61,21 +60,12 @@ async def webhook(app):
         app.settings.telegram_api_base = tg.url
         app.settings.telegram_webhook_url = "https://bot.example.org/telegram/webhook"
         app.settings.telegram_webhook_secret = SECRET
-        transport = TelegramTransport(app)
-        http = web_app(app)
-        transport.routes(http)
-        runner = web.AppRunner(http, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        hook = Webhook(app, tg, f"http://127.0.0.1:{port}/telegram/webhook")
-        try:
-            yield hook
-        finally:
-            await hook.http.close()
-            await runner.cleanup()
-            await transport.close()
+        async with serving(app, TelegramTransport(app)) as url:
+            hook = Webhook(app, tg, f"{url}/telegram/webhook")
+            try:
+                yield hook
+            finally:
+                await hook.http.close()
 
 
 def message(**fields: Any) -> dict[str, Any]:

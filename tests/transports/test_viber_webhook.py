@@ -15,7 +15,6 @@ from typing import Any
 import aiohttp
 import icalendar
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.delivery import Verdict
@@ -23,7 +22,6 @@ from bot.logs import KeyValueFormatter
 from bot.scheduler import make_worker, release_reminders
 from bot.transports.viber.app import ViberTransport, public_origin
 from bot.transports.viber.files import FileLinks
-from bot.transports.web import web_app
 from handlers.flows.menu import MENU
 from handlers.messages import Button, Document, Outgoing
 from handlers.notices import Notice
@@ -31,6 +29,7 @@ from storage.db import session_factory
 from storage.models import AppointmentRow, FileRow, IdentityRow, OutboxRow, ProcessedUpdateRow
 from tests.fakes.viber_api import TOKEN, FakeViber
 from tests.flows.test_workshops import programme
+from tests.support import serving
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 ANA = "AnaViberId0000000000001=="
@@ -129,20 +128,12 @@ async def viber(app):
         app.settings.viber_api_base = fake.url
         app.settings.viber_webhook_url = WEBHOOK_URL
         transport = ViberTransport(app)
-        http = web_app(app)
-        transport.routes(http)
-        runner = web.AppRunner(http, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        vb = Viber(app, fake, transport, f"http://127.0.0.1:{port}")
-        try:
-            yield vb
-        finally:
-            await vb.http.close()
-            await transport.close()
-            await runner.cleanup()
+        async with serving(app, transport) as url:
+            vb = Viber(app, fake, transport, url)
+            try:
+                yield vb
+            finally:
+                await vb.http.close()
 
 
 async def onboard(vb: Viber, user: str = ANA) -> None:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from handlers.context import Context
 from handlers.flows import ALL, common
@@ -23,7 +24,7 @@ from handlers.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from handlers.router import Flow, Reply, Route, Router, Stale
+from handlers.router import Flow, Reply, Route, Router, Stale, guard_args
 
 log = logging.getLogger("reintegrate.conversation")
 
@@ -179,7 +180,7 @@ class Conversation:
     async def _dispatch(self, ctx: Context) -> tuple[str, Reply]:
         incoming = ctx.incoming
         route: Route | None = None
-        args: list[str] = []
+        kwargs: dict[str, Any] = {}
         if incoming.kind is Kind.COMMAND:
             route = self._router.command(incoming.command)
             if route is None:
@@ -188,7 +189,7 @@ class Conversation:
             found = self._router.button(incoming.text)
             if found is None:
                 return "stale:unknown", await common.stale(ctx)
-            route, args = found
+            route, kwargs = found
         elif ctx.user is not None:
             route = self._router.state(ctx.state.name)
             if route is not None and incoming.kind is Kind.PHOTO and not route.photos:
@@ -200,7 +201,11 @@ class Conversation:
         if not route.public and ctx.user is None:
             return f"{route.name}:need-start", await common.stale(ctx)
         try:
-            return route.name, await route.handler(ctx, *args)
+            if route.step is not None:
+                kwargs = route.load_step(ctx.state.data)
+            # Who may use it is checked here, on the parsed arguments, before the handler runs.
+            await route.guard(ctx, guard_args(kwargs))
+            return route.name, await route.handler(ctx, **kwargs)
         except Stale:
             await ctx.uow.rollback()  # undo whatever the handler did before it noticed
             ctx.bookings.clear()

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context
+from handlers.flows.guards import adviser
 from handlers.flows.legal import TOPIC_NAMES
 from handlers.flows.lookup import adviser_of, parse_id
 from handlers.flows.menu import menu_button
@@ -21,7 +22,7 @@ from handlers.router import Flow, Reply, Stale
 from handlers.rules import reminders
 from handlers.texts import N_, T, Text
 
-flow = Flow("adv")
+flow = Flow("adv", guard=adviser)
 
 HOME = T("adv.home", "Your appointments. Which days?")
 AGENDA = T("adv.agenda", "Appointments, {days}: {count}. Mark ✅ came or ❌ did not come.")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context, rows_of
 from handlers.flows.advise import AWAY_NOTICE, call_off, day_centres
+from handlers.flows.guards import staff
 from handlers.flows.lookup import (
     STAFF,
     coordinated_centre,
@@ -29,7 +30,7 @@ from handlers.model import Adviser
 from handlers.router import Flow, Reply, Stale
 from handlers.texts import N_, T
 
-flow = Flow("cad")
+flow = Flow("cad", guard=staff)
 SLOTS = (20, 30, 45, 60)
 HOURS = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})\s*[-–]\s*([0-9]{1,2})[:.]([0-9]{2})")
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.context import Context, rows_of
+from handlers.flows.guards import staff
 from handlers.flows.lookup import open_centre, parse_id
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
@@ -51,7 +52,7 @@ from handlers.rules.broadcasts import (
 )
 from handlers.texts import N_, T
 
-flow = Flow("bc")
+flow = Flow("bc", guard=staff)
 PAGE = 8
 MAX_PHOTO_REF = 200
 WRITTEN = ("en", "sr", "bs", "de", "rom")  # Serbian Cyrillic readers get `sr` transliterated

@@ -11,10 +11,10 @@ from handlers.flows.replies import need_start
 from handlers.locales import is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre
-from handlers.router import Flow, Stale
+from handlers.router import Flow, Stale, anyone
 from handlers.texts import N_, T
 
-flow = Flow("cen")
+flow = Flow("cen", guard=anyone)
 
 LIST = T("centres.list", "Our community centres. Choose one to see its address and opening hours.")
 DETAIL = T(

@@ -8,10 +8,10 @@ from handlers.flows.menu import main_menu, menu_button
 from handlers.flows.settings import language_choice
 from handlers.flows.start import ONBOARDING, language_picker, resume
 from handlers.messages import Outgoing
-from handlers.router import Flow
+from handlers.router import Flow, anyone
 from handlers.texts import N_, T
 
-flow = Flow("common")
+flow = Flow("common", guard=anyone)
 
 HELP = T(
     "common.help",

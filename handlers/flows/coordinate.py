@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from handlers.context import Context, rows_of
+from handlers.flows.guards import staff
 from handlers.flows.lookup import (
     coordinated_centre,
     coordinated_centres,
@@ -30,7 +31,7 @@ from handlers.router import Flow, Reply, Stale
 from handlers.rules import workshops as rules
 from handlers.texts import N_, T
 
-flow = Flow("cw")
+flow = Flow("cw", guard=staff)
 PAGE = 8
 DURATIONS = (60, 90, 120, 180)
 

@@ -21,6 +21,7 @@ from itertools import pairwise
 from typing import Any
 
 from handlers.context import Context, rows_of
+from handlers.flows.guards import staff
 from handlers.flows.lookup import (
     coordinated_centre,
     coordinated_centres,
@@ -40,7 +41,7 @@ from handlers.router import Flow, Reply, Stale
 from handlers.rules.shifts import SHIFT_CALLED_OFF, TASK_NAMES, shift_params
 from handlers.texts import N_, T, Text
 
-flow = Flow("cv")
+flow = Flow("cv", guard=staff)
 PAGE = 5
 MAX_PLACES = 50
 MAX_NOTE = 200

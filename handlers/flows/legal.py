@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
+from handlers.flows.guards import person
 from handlers.flows.lookup import open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button, Outgoing
@@ -25,7 +26,7 @@ from handlers.rules.events import cancels
 from handlers.rules.slots import Slot, free_slots
 from handlers.texts import N_, T, Text
 
-flow = Flow("lg")
+flow = Flow("lg", guard=person)
 DAYS_AHEAD = 14
 
 TOPIC_NAMES = {

@@ -20,11 +20,11 @@ from handlers.flows.settings import settings_menu
 from handlers.messages import Outgoing
 from handlers.model import LinkCode, User
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton
-from handlers.router import Flow, Stale
+from handlers.router import Flow, Stale, anyone
 from handlers.rules import linking as rules
 from handlers.texts import N_, T, Text
 
-flow = Flow("link")
+flow = Flow("link", guard=anyone)
 UNLINK_STATE = "link.unlink"
 
 CODE = T(

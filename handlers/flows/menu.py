@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.context import Context
+from handlers.flows.guards import person
 from handlers.messages import Button, Outgoing
 from handlers.model import Role
 from handlers.router import Flow
 from handlers.texts import N_, T, Text
 
-flow = Flow("menu")
+flow = Flow("menu", guard=person)
 
 MENU = T("menu.main", "Main menu. What would you like to do?")
 SOON = T(

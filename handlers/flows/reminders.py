@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.flows.guards import person
 from handlers.flows.menu import menu_button
 from handlers.model import Reminder
 from handlers.router import Flow, Reply, Stale
@@ -10,25 +11,23 @@ from handlers.rules import reminders
 from handlers.rules.events import canceller_for
 from handlers.texts import T
 
-flow = Flow("rem")
+flow = Flow("rem", guard=person)
 
 COMING = T("reminder.coming", "Thank you! See you there.")
 NOT_COMING = T("reminder.not_coming", "Thank you for telling us. We hope to see you another time.")
 STARTED = T("reminder.started", "This has already started, so nothing was changed.")
 
 
-async def _own(ctx: Context, reminder_id: str) -> Reminder:
+async def _own(ctx: Context, reminder_id: int) -> Reminder:
     """The person's own reminder, or Stale (a forged or foreign id)."""
-    if not reminder_id.isdigit() or ctx.user is None:
-        raise Stale
-    reminder = await ctx.uow.reminders.get(int(reminder_id))
-    if reminder is None or reminder.user_id != ctx.user.id:
+    reminder = await ctx.uow.reminders.get(reminder_id)
+    if ctx.user is None or reminder is None or reminder.user_id != ctx.user.id:
         raise Stale
     return reminder
 
 
 @flow.on_button("yes")
-async def coming(ctx: Context, reminder_id: str) -> Reply:
+async def coming(ctx: Context, reminder_id: int) -> Reply:
     """'I'll come': stored, so the centre knows whom to expect."""
     reminder = await _own(ctx, reminder_id)
     await ctx.uow.reminders.answer(reminder.id, "coming")
@@ -36,7 +35,7 @@ async def coming(ctx: Context, reminder_id: str) -> Reply:
 
 
 @flow.on_button("no")
-async def not_coming(ctx: Context, reminder_id: str) -> Reply:
+async def not_coming(ctx: Context, reminder_id: int) -> Reply:
     """'I can't come': stored, and the event is cancelled through its own cancel path."""
     reminder = await _own(ctx, reminder_id)
     if reminder.starts_at <= ctx.clock.now():

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from handlers.context import Context, rows_of
+from handlers.flows.guards import person
 from handlers.flows.menu import menu_button
 from handlers.flows.replies import again
 from handlers.flows.start import ONBOARDING, resume
@@ -19,7 +20,7 @@ from handlers.rules import workshops as workshop_rules
 from handlers.rules.shifts import CHECKIN_SCOPE, TASK_NAMES
 from handlers.texts import N_, T, Text
 
-flow = Flow("set")
+flow = Flow("set", guard=person)
 SETTINGS = "settings"
 
 MENU = T("settings.menu", "Settings. What would you like to change?")

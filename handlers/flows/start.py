@@ -12,11 +12,11 @@ from handlers.flows.replies import again
 from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale, match_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre, ResidentStatus
-from handlers.router import Flow, Stale
+from handlers.router import Flow, Stale, anyone
 from handlers.texts import N_, T
 
-flow = Flow("start")
-onboarding = Flow("ob")
+flow = Flow("start", guard=anyone)
+onboarding = Flow("ob", guard=anyone)
 
 CONSENT_VERSION = "2026-11"
 ONBOARDING = "onboarding."

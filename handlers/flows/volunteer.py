@@ -16,6 +16,7 @@ from typing import Any
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
+from handlers.flows.guards import person
 from handlers.flows.lookup import first_name, open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.flows.replies import again
@@ -28,7 +29,7 @@ from handlers.rules import shifts as rules
 from handlers.rules.shifts import TASK_NAMES
 from handlers.texts import N_, T, Text
 
-flow = Flow("vol")
+flow = Flow("vol", guard=person)
 PAGE = 5
 PHONE_CONSENT_KIND = "phone"
 DAYS_AHEAD = 14

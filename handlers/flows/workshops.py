@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
+from handlers.flows.guards import person
 from handlers.flows.lookup import first_name, open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button
@@ -25,7 +26,7 @@ from handlers.rules import workshops as rules
 from handlers.rules.events import cancels
 from handlers.texts import N_, T
 
-flow = Flow("ws")
+flow = Flow("ws", guard=person)
 PAGE = 5
 
 KIND_NAMES = {

@@ -1,0 +1,66 @@
+"""Who may use a route, checked by the router on the parsed arguments before the handler runs.
+
+A flow names one of these (`Flow("cv", guard=staff)`), a route may name a narrower one
+(`@flow.on_button("h", guard=coordinator_of("centre"))`). Each answers from the roles the
+person holds and the centres they are bound to, never from their own Settings; a refusal is
+a `Stale` (the same "this button is from an older message" an old button gets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from handlers.context import Context
+from handlers.flows import lookup
+from handlers.model import Role
+from handlers.router import Guard, Stale, anyone
+
+__all__ = ["adviser", "adviser_of", "anyone", "coordinator_of", "person", "staff"]
+
+Locate = Callable[[Context, Any], Awaitable[int | None]]
+"""From an argument (a shift's id, a request's) to the centre it belongs to; None if none."""
+
+
+async def person(ctx: Context, args: Mapping[str, Any]) -> None:
+    """Someone who agreed to the notice."""
+    lookup.signed_up(ctx)
+
+
+async def staff(ctx: Context, args: Mapping[str, Any]) -> None:
+    """A coordinator (bound to some centre) or an admin; enough for screens about no centre."""
+    lookup.coordinator(ctx)
+
+
+async def adviser(ctx: Context, args: Mapping[str, Any]) -> None:
+    """A legal adviser."""
+    if ctx.user is None or not ctx.user.has_role(Role.ADVISER):
+        raise Stale
+
+
+async def _centre(ctx: Context, args: Mapping[str, Any], arg: str, via: Locate | None) -> int:
+    if arg not in args:
+        raise Stale  # a stored step without the centre it needs
+    value = args[arg]
+    centre = await via(ctx, value) if via is not None else value
+    if not isinstance(centre, int):
+        raise Stale
+    return centre
+
+
+def coordinator_of(arg: str = "centre", *, via: Locate | None = None) -> Guard:
+    """Staff who may coordinate the centre named by argument `arg` (or found from it `via`)."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        lookup.coordinator_of(ctx, await _centre(ctx, args, arg, via))
+
+    return guard
+
+
+def adviser_of(arg: str = "centre", *, via: Locate | None = None) -> Guard:
+    """An adviser bound to the centre named by argument `arg` (or found from it `via`)."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        lookup.adviser_of(ctx, await _centre(ctx, args, arg, via))
+
+    return guard

@@ -39,6 +39,11 @@ class Max:
 
 
 @dataclass(frozen=True, slots=True)
+class Compact:
+    """`Annotated[date, Compact()]`: a day written `20261209`, as older payloads carry it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Codec:
     """How one type is written into a payload and read back from it."""
 
@@ -83,6 +88,15 @@ def _read_date(text: str) -> date:
         raise PayloadError(text) from None
 
 
+def _read_compact(text: str) -> date:
+    if not re.fullmatch(r"[0-9]{8}", text):
+        raise PayloadError(text)
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise PayloadError(text) from None
+
+
 def _bad(text: str) -> Any:
     raise PayloadError(text)
 
@@ -107,6 +121,7 @@ def _choice_codec(values: Mapping[str, Any]) -> Codec:
 _BOOL = _choice_codec({"1": True, "0": False})
 _INT = Codec(_write_int, _read_int, 9)
 _DATE = Codec(lambda d: d.isoformat(), _read_date, 10)
+_COMPACT_DATE = Codec(lambda d: f"{d:%Y%m%d}", _read_compact, 8)
 DEFAULT_WORD = 12
 
 
@@ -118,6 +133,8 @@ def codec(annotation: Any) -> Codec:
         limits = [m.length for m in extra if isinstance(m, Max)]
         if base is str and limits:
             return _word_codec(limits[0])
+        if base is date and any(isinstance(m, Compact) for m in extra):
+            return _COMPACT_DATE
         return codec(base)
     if origin is Literal:
         return _choice_codec({str(v): v for v in get_args(annotation)})

@@ -13,7 +13,7 @@ import pytest
 from handlers.conversation import Conversation
 from handlers.flows import ALL
 from handlers.messages import Outgoing
-from handlers.payloads import MAX_PAYLOAD_BYTES, CentreId, Max, Step
+from handlers.payloads import MAX_PAYLOAD_BYTES, CentreId, Compact, Max, Step
 from handlers.router import Flow, Router, Stale, anyone
 from handlers.texts import T
 from tests.support import Person
@@ -74,6 +74,19 @@ def test_a_payload_that_does_not_fit_its_route_is_unknown(payload):
         raise AssertionError
 
     assert Router([flow]).button(payload) is None
+
+
+def test_a_compact_day_reads_as_older_payloads_wrote_it():
+    flow = _flow()
+
+    @flow.on_button("d")
+    async def day(ctx: Any, when: Annotated[date, Compact()]) -> Outgoing:
+        raise AssertionError
+
+    assert day.link(date(2026, 12, 9)) == "tt:d:20261209"
+    assert Router([flow]).button("tt:d:20261209") is not None
+    assert Router([flow]).button("tt:d:20261232") is None
+    assert Router([flow]).button("tt:d:2026-12-09") is None
 
 
 def test_a_route_whose_payload_could_pass_64_bytes_is_refused_when_declared():

@@ -27,15 +27,21 @@ CentreId = NewType("CentreId", int)
 """A centre's id in a payload, named so guards can find it."""
 
 
-class PayloadError(ValueError):
-    """A segment that is not a value of its declared type (an old or forged button)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Max:
     """`Annotated[str, Max(32)]`: a text argument longer than the default 12 characters."""
 
     length: int
+
+
+Slug = Annotated[str, Max(40)]
+"""A centre's slug (`novi-pazar`), as long as the database allows."""
+LocaleCode = Annotated[str, Max(7)]
+"""A language code carried for people who have not agreed yet (`sr_Cyrl`); checked by the flow."""
+
+
+class PayloadError(ValueError):
+    """A segment that is not a value of its declared type (an old or forged button)."""
 
 
 @dataclass(frozen=True, slots=True)

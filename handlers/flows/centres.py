@@ -6,11 +6,13 @@ Readable without consent: for people who said "Not now" the language travels in 
 from __future__ import annotations
 
 from handlers.context import Context, rows_of
+from handlers.flows import start
 from handlers.flows.menu import menu_button
 from handlers.flows.replies import need_start
 from handlers.locales import is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre
+from handlers.payloads import LocaleCode, Slug
 from handlers.router import Flow, Stale, anyone
 from handlers.texts import N_, T
 
@@ -26,9 +28,9 @@ PIN = T("centres.pin", "{name} on the map")
 CLOSED = T("centres.closed", "Closed on other days.")
 
 
-def _suffix(ctx: Context, locale: str) -> str:
+def _carried(ctx: Context) -> str:
     """People without consent carry their language in the payload; others need not."""
-    return "" if ctx.user is not None else f":{locale}"
+    return "" if ctx.user is not None else ctx.locale
 
 
 def _public(ctx: Context, locale: str) -> bool:
@@ -56,33 +58,32 @@ def opening_hours(ctx: Context, centre: Centre) -> str:
 
 
 @flow.on_button("list", public=True)
-async def show_list(ctx: Context, locale: str = "") -> Outgoing:
+async def show_list(ctx: Context, locale: LocaleCode = "") -> Outgoing:
     """All centres as buttons."""
     if not _public(ctx, locale):
         return need_start(ctx)
     centres = await ctx.uow.centres.all()
-    suffix = _suffix(ctx, ctx.locale)
-    buttons = [Button(ctx.centre_name(c), f"cen:show:{c.slug}{suffix}") for c in centres]
+    carried = _carried(ctx)
+    buttons = [Button(ctx.centre_name(c), show_centre.link(c.slug, carried)) for c in centres]
     back = (
         menu_button(ctx)
         if ctx.user
-        else [ctx.button(N_("Back"), f"start:later:{ctx.locale}", icon="⬅️")]
+        else [ctx.button(N_("Back"), start.not_now.link(ctx.locale), icon="⬅️")]
     )
     return ctx.reply(LIST, [*rows_of(buttons), back], replace=True)
 
 
 @flow.on_button("show", public=True)
-async def show_centre(ctx: Context, slug: str, locale: str = "") -> list[Outgoing]:
+async def show_centre(ctx: Context, slug: Slug, locale: LocaleCode = "") -> list[Outgoing]:
     """One centre's details and its location pin."""
     if not _public(ctx, locale):
         return [need_start(ctx)]
     centre = await ctx.uow.centres.by_slug(slug)
     if centre is None:
         raise Stale(slug)
-    suffix = _suffix(ctx, ctx.locale)
     name = ctx.centre_name(centre)
     address = ctx.local_name(centre.address)
-    rows = [[ctx.button(N_("All centres"), f"cen:list{suffix}", icon="⬅️")]]
+    rows = [[ctx.button(N_("All centres"), show_list.link(_carried(ctx)), icon="⬅️")]]
     if ctx.user is not None:
         rows.append(menu_button(ctx))
     details = ctx.reply(

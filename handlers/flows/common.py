@@ -53,7 +53,7 @@ async def help_(ctx: Context) -> Outgoing:
 async def menu(ctx: Context) -> Outgoing:
     """The main menu from anywhere; newcomers first choose a language."""
     if ctx.user is None:
-        return language_picker(ctx, "start:lang")
+        return language_picker(ctx)
     if ctx.state.name.startswith(ONBOARDING):
         return await resume(ctx)  # the two onboarding questions are what the menu relies on
     ctx.clear_state()
@@ -64,7 +64,7 @@ async def menu(ctx: Context) -> Outgoing:
 async def cancel(ctx: Context) -> Outgoing:
     """Drop the current step (nothing half-done is kept) and show the menu."""
     if ctx.user is None:
-        return language_picker(ctx, "start:lang")
+        return language_picker(ctx)
     if ctx.state.name.startswith(ONBOARDING):
         return await resume(ctx)
     ctx.clear_state()
@@ -75,7 +75,7 @@ async def cancel(ctx: Context) -> Outgoing:
 async def language(ctx: Context) -> Outgoing:
     """Change the language from anywhere."""
     if ctx.user is None:
-        return language_picker(ctx, "start:lang")
+        return language_picker(ctx)
     return language_choice(ctx)
 
 
@@ -97,7 +97,7 @@ async def stale(ctx: Context) -> Outgoing:
 async def not_understood(ctx: Context) -> Outgoing:
     """Typed text or a shared location where the current step expects none."""
     if ctx.user is None:
-        return language_picker(ctx, "start:lang")
+        return language_picker(ctx)
     if ctx.state.name:
         return await resume(ctx)
     return main_menu(ctx, replies.NOT_UNDERSTOOD)

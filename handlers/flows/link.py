@@ -8,15 +8,14 @@ TRY_LIMIT wrong codes an hour. Settings → *Unlink* takes the other accounts of
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from handlers.context import Context
 from handlers.flows.lookup import signed_up
 from handlers.flows.menu import main_menu, menu_button
-from handlers.flows.replies import again, start_button
-from handlers.flows.settings import settings_menu
+from handlers.flows.replies import Asked, again, start_button
+from handlers.flows.settings import open_settings, settings_menu
 from handlers.messages import Outgoing
 from handlers.model import LinkCode, User
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton
@@ -152,8 +151,8 @@ async def link(ctx: Context) -> Outgoing:
     question = Notice.of(
         QUESTION,
         [
-            [NoticeButton(N_("Yes"), f"link:yes:{code}", "✅")],
-            [NoticeButton(N_("No, that's not me"), f"link:no:{code}", "✋")],
+            [NoticeButton(N_("Yes"), confirm.link(code), "✅")],
+            [NoticeButton(N_("No, that's not me"), refuse.link(code), "✋")],
         ],
         platform=rules.platform_name(incoming.platform),
     )
@@ -200,7 +199,7 @@ async def refuse(ctx: Context, code: str) -> Outgoing:
 
 
 @flow.on_button("unlink")
-async def unlink(ctx: Context, answer: str = "", token: str = "") -> Outgoing:
+async def unlink(ctx: Context, answer: Literal["", "yes"] = "", token: str = "") -> Outgoing:
     """Settings → Unlink: ask first, then take the other accounts off this person."""
     user = signed_up(ctx)
     here = (ctx.incoming.platform, ctx.incoming.user_id)
@@ -211,10 +210,10 @@ async def unlink(ctx: Context, answer: str = "", token: str = "") -> Outgoing:
         raise Stale(answer)
     names = ", ".join(rules.platform_name(a.platform) for a in others)
     if not answer:
-        token = secrets.token_hex(4)
-        ctx.set_state(UNLINK_STATE, token=token)
-        return _unlink_question(ctx, token, names)
-    if answer != "yes" or ctx.state.name != UNLINK_STATE or ctx.state.data.get("token") != token:
+        question = Asked.fresh()
+        ctx.set_state(UNLINK_STATE, **question.data())
+        return _unlink_question(ctx, question.token, names)
+    if ctx.state.name != UNLINK_STATE or ctx.state.data.get("token") != token:
         raise Stale(answer)
     await ctx.uow.users.unlink(
         user.id, keep_platform=here[0], keep_external_id=here[1], now=ctx.clock.now()
@@ -223,7 +222,7 @@ async def unlink(ctx: Context, answer: str = "", token: str = "") -> Outgoing:
 
 
 @flow.on_state(UNLINK_STATE)
-async def typed_at_unlink(ctx: Context) -> Outgoing:
+async def typed_at_unlink(ctx: Context, asked: Asked) -> Outgoing:
     """Typed text at the unlink question: never taken as a yes; ask again."""
     user = signed_up(ctx)
     here = (ctx.incoming.platform, ctx.incoming.user_id)
@@ -231,14 +230,14 @@ async def typed_at_unlink(ctx: Context) -> Outgoing:
         a for a in await ctx.uow.users.accounts(user.id) if (a.platform, a.external_id) != here
     ]
     names = ", ".join(rules.platform_name(a.platform) for a in others)
-    question = _unlink_question(ctx, str(ctx.state.data.get("token", "")), names)
+    question = _unlink_question(ctx, asked.token, names)
     return again(ctx, UNLINK_CONFIRM, question.keyboard, accounts=names)
 
 
 def _unlink_question(ctx: Context, token: str, names: str) -> Outgoing:
     rows = [
-        [ctx.button(N_("Yes, unlink"), f"link:unlink:yes:{token}", icon="✂️")],
-        [ctx.button(N_("No, keep them linked"), "set:open", icon="↩️")],
+        [ctx.button(N_("Yes, unlink"), unlink.link("yes", token), icon="✂️")],
+        [ctx.button(N_("No, keep them linked"), open_settings.link(), icon="↩️")],
     ]
     return ctx.reply(UNLINK_CONFIRM, rows, replace=True, accounts=names)
 

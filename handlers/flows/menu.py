@@ -48,7 +48,7 @@ def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **param
 
 def menu_button(ctx: Context) -> list[Button]:
     """A single "Menu" button row, to put under answers that end a step."""
-    return [ctx.button(N_("Menu"), "menu:main", icon="🏠")]
+    return [ctx.button(N_("Menu"), show_menu.link(), icon="🏠")]
 
 
 @flow.on_button("main")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from handlers.context import Context
+from handlers.flows.menu import menu_button
 from handlers.messages import Button, Outgoing
+from handlers.payloads import Step
 from handlers.texts import N_, T, Text
 
 AGAIN = T("common.again", "Sorry, I did not understand. Please use the buttons.\n\n{question}")
@@ -32,7 +36,9 @@ def again(
 
 def start_button(ctx: Context) -> list[Button]:
     """A "Start" button row for people the bot does not know."""
-    return [ctx.button(N_("Start"), "start:begin", icon="▶️")]
+    from handlers.flows.start import begin  # here: first contact answers with these replies
+
+    return [ctx.button(N_("Start"), begin.link(), icon="▶️")]
 
 
 def need_start(ctx: Context) -> Outgoing:
@@ -42,7 +48,16 @@ def need_start(ctx: Context) -> Outgoing:
 
 def error(ctx: Context) -> Outgoing:
     """Something failed on our side; nothing was saved; the person can simply try again."""
-    row = (
-        start_button(ctx) if ctx.user is None else [ctx.button(N_("Menu"), "menu:main", icon="🏠")]
-    )
-    return ctx.reply(ERROR, [row])
+    return ctx.reply(ERROR, [start_button(ctx) if ctx.user is None else menu_button(ctx)])
+
+
+@dataclass(frozen=True)
+class Asked(Step):
+    """A question asked before something that cannot be undone: only its latest Yes counts."""
+
+    token: str
+
+    @classmethod
+    def fresh(cls) -> Asked:
+        """A new question, its token unguessable, so an older Yes button no longer works."""
+        return cls(secrets.token_hex(4))

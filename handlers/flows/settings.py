@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from handlers.context import Context, rows_of
 from handlers.flows.guards import person
 from handlers.flows.menu import menu_button
-from handlers.flows.replies import again
+from handlers.flows.replies import Asked, again, start_button
 from handlers.flows.start import ONBOARDING, resume
 from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
+from handlers.payloads import LocaleCode, Slug
 from handlers.router import Flow, Stale
 from handlers.rules import linking
 from handlers.rules import workshops as workshop_rules
@@ -22,6 +22,7 @@ from handlers.texts import N_, T, Text
 
 flow = Flow("set", guard=person)
 SETTINGS = "settings"
+DELETE_STATE = "settings.delete"
 
 MENU = T("settings.menu", "Settings. What would you like to change?")
 PICK_LANGUAGE = T("settings.language", "Which language should I speak?")
@@ -89,23 +90,27 @@ async def settings_menu(
 
     *Unlink* is there only for a person with accounts in more than one app.
     """
+    from handlers.flows import link  # here: linking shows this menu when it is done
+
     user = _user(ctx)
     linked = len(await ctx.uow.users.accounts(user.id)) > 1
     reminders = (
-        ctx.button(N_("Reminders: on"), "set:rem", icon="🔔")
+        ctx.button(N_("Reminders: on"), toggle_reminders.link(), icon="🔔")
         if user.reminders_on
-        else ctx.button(N_("Reminders: off"), "set:rem", icon="🔕")
+        else ctx.button(N_("Reminders: off"), toggle_reminders.link(), icon="🔕")
     )
     rows = [
         [
-            ctx.button(N_("Language"), "set:lang", icon="🌐"),
-            ctx.button(N_("My centre"), "set:centre", icon="📍"),
+            ctx.button(N_("Language"), change_language.link(), icon="🌐"),
+            ctx.button(N_("My centre"), change_centre.link(), icon="📍"),
         ],
         [reminders],
-        [ctx.button(N_("Link Telegram and Viber"), "link:code", icon="🔗")],
-        [ctx.button(N_("Unlink Telegram and Viber"), "link:unlink", icon="✂️")] if linked else [],
-        [ctx.button(N_("Show my data"), "set:data", icon="👁")],
-        [ctx.button(N_("Delete my data"), "set:del", icon="🗑")],
+        [ctx.button(N_("Link Telegram and Viber"), link.make_code.link(), icon="🔗")],
+        [ctx.button(N_("Unlink Telegram and Viber"), link.unlink.link(), icon="✂️")]
+        if linked
+        else [],
+        [ctx.button(N_("Show my data"), show_data.link(), icon="👁")],
+        [ctx.button(N_("Delete my data"), ask_delete.link(), icon="🗑")],
         menu_button(ctx),
     ]
     if not ctx.state.name.startswith(ONBOARDING):
@@ -121,12 +126,12 @@ async def open_settings(ctx: Context) -> Outgoing:
 
 def language_choice(ctx: Context) -> Outgoing:
     """The language list for someone already registered."""
-    buttons = [Button(LANGUAGE_NAMES[loc], f"set:lang:{loc}") for loc in LOCALES]
+    buttons = [Button(LANGUAGE_NAMES[loc], change_language.link(loc)) for loc in LOCALES]
     return ctx.reply(PICK_LANGUAGE, rows_of(buttons), replace=True)
 
 
 @flow.on_button("lang")
-async def change_language(ctx: Context, locale: str = "") -> Outgoing:
+async def change_language(ctx: Context, locale: LocaleCode = "") -> Outgoing:
     """Show the languages, or switch to the one pressed."""
     if not locale:
         return language_choice(ctx)
@@ -140,11 +145,11 @@ async def change_language(ctx: Context, locale: str = "") -> Outgoing:
 
 
 @flow.on_button("centre")
-async def change_centre(ctx: Context, slug: str = "") -> Outgoing:
+async def change_centre(ctx: Context, slug: Slug = "") -> Outgoing:
     """Show the centres, or make the pressed one the person's centre."""
     if not slug:
         centres = await ctx.uow.centres.all()
-        buttons = [Button(ctx.centre_name(c), f"set:centre:{c.slug}") for c in centres]
+        buttons = [Button(ctx.centre_name(c), change_centre.link(c.slug)) for c in centres]
         return ctx.reply(PICK_CENTRE, rows_of(buttons), replace=True)
     centre = await ctx.uow.centres.by_slug(slug)
     if centre is None:
@@ -205,17 +210,13 @@ async def show_data(ctx: Context) -> Outgoing:
 
 
 @flow.on_button("del")
-async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoing:
+async def ask_delete(ctx: Context, answer: Literal["", "yes"] = "", token: str = "") -> Outgoing:
     """Ask before deleting; only the "yes" of the latest question counts."""
     if not answer:
-        token = secrets.token_hex(4)
-        ctx.set_state("settings.delete", token=token)
-        return _delete_question(ctx, token)
-    if (
-        answer != "yes"
-        or ctx.state.name != "settings.delete"
-        or ctx.state.data.get("token") != token
-    ):
+        question = Asked.fresh()
+        ctx.set_state(DELETE_STATE, **question.data())
+        return _delete_question(ctx, question.token)
+    if ctx.state.name != DELETE_STATE or ctx.state.data.get("token") != token:
         raise Stale(answer)
     user = _user(ctx)
     now = ctx.clock.now()
@@ -231,22 +232,21 @@ async def ask_delete(ctx: Context, answer: str = "", token: str = "") -> Outgoin
     await ctx.uow.users.delete(user.id)  # its link codes too
     ctx.user = None
     ctx.state_changed = False  # nothing to save: the state went with the person
-    return ctx.reply(DELETED, [[ctx.button(N_("Start"), "start:begin", icon="▶️")]], replace=True)
+    return ctx.reply(DELETED, [start_button(ctx)], replace=True)
 
 
 def _delete_question(ctx: Context, token: str) -> Outgoing:
     rows = [
-        [ctx.button(N_("Yes, delete my data"), f"set:del:yes:{token}", icon="🗑")],
-        [ctx.button(N_("No, keep it"), "set:open", icon="↩️")],
+        [ctx.button(N_("Yes, delete my data"), ask_delete.link("yes", token), icon="🗑")],
+        [ctx.button(N_("No, keep it"), open_settings.link(), icon="↩️")],
     ]
     return ctx.reply(DELETE_CONFIRM, rows, replace=True)
 
 
-@flow.on_state("settings.delete")
-async def typed_at_delete(ctx: Context) -> Outgoing:
+@flow.on_state(DELETE_STATE)
+async def typed_at_delete(ctx: Context, asked: Asked) -> Outgoing:
     """Typed text at the delete question: never taken as a yes; ask again."""
-    token = str(ctx.state.data.get("token", ""))
-    question = _delete_question(ctx, token)
+    question = _delete_question(ctx, asked.token)
     return again(ctx, DELETE_CONFIRM, question.keyboard)
 
 

@@ -6,12 +6,15 @@ from a poster's deep link travel inside the buttons' payloads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.context import Context, rows_of
 from handlers.flows.menu import main_menu
 from handlers.flows.replies import again
 from handlers.locales import LANGUAGE_NAMES, LOCALES, is_locale, match_locale
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre, ResidentStatus
+from handlers.payloads import LocaleCode, Slug
 from handlers.router import Flow, Stale, anyone
 from handlers.texts import N_, T
 
@@ -54,12 +57,16 @@ WELCOME_BACK = T("start.welcome_back", "Welcome back! What would you like to do?
 
 
 def language_picker(
-    ctx: Context, action: str, suffix: str = "", *, replace: bool = False
+    ctx: Context, link: Callable[[str], str] | None = None, *, replace: bool = False
 ) -> Outgoing:
-    """The six languages, each in its own name; the person's phone language comes first."""
+    """The six languages, each in its own name; the person's phone language comes first.
+
+    `link` makes a language's payload; by default the first-contact choice.
+    """
     hinted = match_locale(ctx.incoming.lang_hint)
     order = sorted(LOCALES, key=lambda loc: loc != hinted)
-    buttons = [Button(LANGUAGE_NAMES[loc], f"{action}:{loc}{suffix}") for loc in order]
+    make = link or chose_language.link
+    buttons = [Button(LANGUAGE_NAMES[loc], make(loc)) for loc in order]
     return ctx.reply(PICK_LANGUAGE, rows_of(buttons), replace=replace)
 
 
@@ -71,12 +78,11 @@ async def _centre_from_link(ctx: Context, argument: str) -> Centre | None:
 
 
 def _notice(ctx: Context, locale: str, slug: str, *, replace: bool) -> Outgoing:
-    suffix = f":{slug}" if slug else ""
     return ctx.reply(
         NOTICE,
         [
-            [ctx.button(N_("I agree"), f"start:agree:{locale}{suffix}", icon="✅")],
-            [ctx.button(N_("Not now"), f"start:later:{locale}{suffix}", icon="⏸")],
+            [ctx.button(N_("I agree"), agree.link(locale, slug), icon="✅")],
+            [ctx.button(N_("Not now"), not_now.link(locale, slug), icon="⏸")],
         ],
         replace=replace,
     )
@@ -98,7 +104,8 @@ async def start(ctx: Context) -> Outgoing:
     centre = await _centre_from_link(ctx, ctx.incoming.text)
     if ctx.user is not None:
         return await resume(ctx)
-    return language_picker(ctx, "start:lang", f":{centre.slug}" if centre else "")
+    slug = centre.slug if centre else ""
+    return language_picker(ctx, lambda locale: chose_language.link(locale, slug))
 
 
 @flow.on_button("begin", public=True)
@@ -106,7 +113,7 @@ async def begin(ctx: Context) -> Outgoing:
     """The "Start" button shown to people the bot does not know (yet, or any more)."""
     if ctx.user is not None:
         return await resume(ctx)
-    return language_picker(ctx, "start:lang", replace=True)
+    return language_picker(ctx, replace=True)
 
 
 async def _check_slug(ctx: Context, slug: str) -> None:
@@ -116,7 +123,7 @@ async def _check_slug(ctx: Context, slug: str) -> None:
 
 
 @flow.on_button("lang", public=True)
-async def chose_language(ctx: Context, locale: str, slug: str = "") -> Outgoing:
+async def chose_language(ctx: Context, locale: LocaleCode, slug: Slug = "") -> Outgoing:
     """A language was picked on first contact: show the data notice in that language."""
     if not is_locale(locale):
         raise Stale(locale)
@@ -129,7 +136,7 @@ async def chose_language(ctx: Context, locale: str, slug: str = "") -> Outgoing:
 
 
 @flow.on_button("later", public=True)
-async def not_now(ctx: Context, locale: str, slug: str = "") -> Outgoing:
+async def not_now(ctx: Context, locale: LocaleCode, slug: Slug = "") -> Outgoing:
     """No consent: keep nothing, but still show public information."""
     if not is_locale(locale):
         raise Stale(locale)
@@ -137,20 +144,21 @@ async def not_now(ctx: Context, locale: str, slug: str = "") -> Outgoing:
     if ctx.user is not None:
         return await resume(ctx)
     ctx.use_locale(locale)
-    suffix = f":{slug}" if slug else ""
+    from handlers.flows import centres  # here: the centres' pages link back to this one
+
     return ctx.reply(
         LATER,
         [
-            [ctx.button(N_("Centres"), f"cen:list:{locale}", icon="📍")],
-            [ctx.button(N_("I agree"), f"start:agree:{locale}{suffix}", icon="✅")],
-            [ctx.button(N_("Language"), "start:begin", icon="🌐")],
+            [ctx.button(N_("Centres"), centres.show_list.link(locale), icon="📍")],
+            [ctx.button(N_("I agree"), agree.link(locale, slug), icon="✅")],
+            [ctx.button(N_("Language"), begin.link(), icon="🌐")],
         ],
         replace=True,
     )
 
 
 @flow.on_button("agree", public=True)
-async def agree(ctx: Context, locale: str, slug: str = "") -> Outgoing:
+async def agree(ctx: Context, locale: LocaleCode, slug: Slug = "") -> Outgoing:
     """Consent given: from here on the person is stored, starting with the consent itself."""
     if not is_locale(locale):
         raise Stale(locale)
@@ -176,9 +184,13 @@ def ask_status(ctx: Context, *, replace: bool = False, note: bool = False) -> Ou
     """Returnee or local resident: the one question the donor's figures need."""
     ctx.set_state("onboarding.status")
     rows = [
-        [ctx.button(N_("I came back from abroad"), "ob:status:returnee", icon="🧳")],
-        [ctx.button(N_("I live here"), "ob:status:local", icon="🏠")],
-        [ctx.button(N_("I prefer not to say"), "ob:status:unsaid")],
+        [
+            ctx.button(
+                N_("I came back from abroad"), chose_status.link(ResidentStatus.RETURNEE), icon="🧳"
+            )
+        ],
+        [ctx.button(N_("I live here"), chose_status.link(ResidentStatus.LOCAL), icon="🏠")],
+        [ctx.button(N_("I prefer not to say"), chose_status.link(ResidentStatus.UNSAID))],
     ]
     return again(ctx, STATUS, rows) if note else ctx.reply(STATUS, rows, replace=replace)
 
@@ -187,20 +199,16 @@ async def ask_centre(ctx: Context, *, replace: bool = False, note: bool = False)
     """The nearest centre, from the list of centres."""
     ctx.set_state("onboarding.centre")
     centres = await ctx.uow.centres.all()
-    buttons = [Button(ctx.centre_name(c), f"ob:centre:{c.slug}") for c in centres]
+    buttons = [Button(ctx.centre_name(c), chose_centre.link(c.slug)) for c in centres]
     rows = rows_of(buttons)
     return again(ctx, CENTRE, rows) if note else ctx.reply(CENTRE, rows, replace=replace)
 
 
 @onboarding.on_button("status")
-async def chose_status(ctx: Context, status: str) -> Outgoing:
+async def chose_status(ctx: Context, status: ResidentStatus) -> Outgoing:
     """Store the answer; ask for the centre unless a poster's link already chose it."""
     assert ctx.user is not None
-    try:
-        value = ResidentStatus(status)
-    except ValueError:
-        raise Stale(status) from None
-    await ctx.uow.users.update(ctx.user.id, status=value)
+    await ctx.uow.users.update(ctx.user.id, status=status)
     if ctx.user.centre_id is not None:
         centre = await ctx.uow.centres.get(ctx.user.centre_id)
         if centre is not None:
@@ -210,7 +218,7 @@ async def chose_status(ctx: Context, status: str) -> Outgoing:
 
 
 @onboarding.on_button("centre")
-async def chose_centre(ctx: Context, slug: str) -> Outgoing:
+async def chose_centre(ctx: Context, slug: Slug) -> Outgoing:
     """Store the nearest centre and open the menu."""
     assert ctx.user is not None
     centre = await ctx.uow.centres.by_slug(slug)

@@ -16,11 +16,11 @@ from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.flows import ALL
 from handlers.messages import Incoming
-from handlers.router import Flow
+from handlers.router import Flow, anyone
 
 NAME, PHONE = "Milica Jovanović", "064 765 4321"
 
-boom = Flow("boom")
+boom = Flow("boom", guard=anyone)
 
 
 @boom.on_command("boom")

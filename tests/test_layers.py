@@ -120,3 +120,27 @@ def test_no_import_cycles(package: str):
         assert "handlers.ports" in graph["handlers.notices"]
     found = cycles(graph)
     assert not found, f"modules of {package} import each other: {found}"
+
+
+def _runtime_imports(tree: ast.AST) -> Iterator[str]:
+    """Every module imported when the code runs (anywhere but under `if TYPE_CHECKING:`)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            yield from (m for child in node.orelse for m in _runtime_imports(child))
+            continue
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (f"{node.module}.{a.name}" for a in node.names)
+        yield from _runtime_imports(node)
+
+
+def test_only_the_command_line_uses_the_composition_root():
+    """bot/bootstrap.py builds the worker, the scheduler and the transports; none of what it
+    builds reaches back for the App."""
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.relative_to(ROOT).as_posix() in {"bot/bootstrap.py", "bot/cli.py"}:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert "bot.bootstrap" not in set(_runtime_imports(tree)), path.relative_to(ROOT)

@@ -10,11 +10,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.methods import (
@@ -22,6 +21,7 @@ from aiogram.methods import (
     DeleteWebhook,
     EditMessageText,
     GetUpdates,
+    Response,
     SendDocument,
     SendLocation,
     SendMessage,
@@ -29,7 +29,7 @@ from aiogram.methods import (
     SetMyCommands,
     SetWebhook,
 )
-from aiogram.types import BotCommand, BotCommandScopeDefault, Update
+from aiogram.types import BotCommand, BotCommandScopeDefault, TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from pydantic import ValidationError
@@ -58,7 +58,7 @@ COMMAND_LANGUAGES = ("en", "sr", "bs", "de")
 # class only while something else refers to it: without these references each call rebuilt
 # it, which cost more than the rest of our handling of an update.
 _RESPONSE_TYPES = tuple(
-    Response[method.__returning__]  # type: ignore[name-defined]
+    cast(Any, Response)[method.__returning__]  # a class known only at run time: no static type
     for method in (AnswerCallbackQuery, DeleteWebhook, EditMessageText, GetUpdates,
                    SendDocument, SendLocation, SendMessage, SendVenue, SetMyCommands, SetWebhook)
 )  # fmt: skip
@@ -109,11 +109,12 @@ class Bridge:
 
     async def __call__(
         self,
-        handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
-        update: Update,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
         data: dict[str, Any],
     ) -> None:
         """aiogram outer middleware: handle the update ourselves; aiogram's routers stay unused."""
+        assert isinstance(update, Update)  # registered on dp.update: only updates come here
         await self.submit(update)
 
     async def submit(self, update: Update) -> None:

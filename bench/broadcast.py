@@ -35,10 +35,10 @@ from typing import Any, TypeVar
 import asyncpg
 from sqlalchemy import insert, text
 
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, make_worker
 from bot.config import Settings, load_settings
 from bot.delivery import Limiter, Platform
-from bot.scheduler import background, make_worker
+from bot.scheduler import background
 from bot.transports.telegram.app import make_bot
 from bot.transports.telegram.outbox import TelegramOutboxSender
 from handlers.model import ResidentStatus, Role, Target

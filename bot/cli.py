@@ -1,6 +1,8 @@
 """The `reintegrate-bot` command line: every verb (run, chat, migrate, backup, …) in one place.
 
-Only `run` may import a messenger library; everything else starts fast.
+Each verb parses its arguments, gets what it works on from the composition root
+(bot/bootstrap.py) and says how it went. Only `run` may import a messenger library;
+everything else starts fast.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from bot.transports.run import run
+    from bot.bootstrap import migrate, run
 
     # Migrations are applied at start (replicas starting together take turns, see
     # storage.migrate.upgrade), so updating is
@@ -178,21 +180,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.delivery import Platform
-    from bot.scheduler import background, make_worker
-    from bot.transports.console import PLATFORM, ConsoleChat, ConsoleOutbox
+    from bot.bootstrap import chat
 
-    async def chat(app: App) -> None:
-        console = ConsoleChat(
-            app.conversation, args.user, sys.stdin, sys.stdout, lang_hint=args.lang
-        )
-        # Each terminal delivers only its own person's messages: another terminal on the same
-        # database shows the other person's.
-        outbox = {PLATFORM: Platform(ConsoleOutbox(console), limiter=None)}
-        async with background(app, make_worker(app, outbox, only_external_id=args.user)):
-            await console.run()
+    async def terminal(app: App) -> None:
+        await chat(app, args.user, sys.stdin, sys.stdout, lang_hint=args.lang)
 
-    return await _serve(settings, chat)
+    return await _serve(settings, terminal)
 
 
 async def _serve(settings: Settings, serve: Callable[[App], Awaitable[None]]) -> int:
@@ -213,6 +206,7 @@ async def _serve(settings: Settings, serve: Callable[[App], Awaitable[None]]) ->
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import migrate
     from storage.migrate import SchemaOutdated
 
     try:
@@ -228,33 +222,15 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def migrate(settings: Settings) -> tuple[str | None, str | None]:
-    """Bring the configured database to the newest schema; (before, after) revisions."""
-    from storage.db import create_engine
-    from storage.migrate import upgrade
-
-    engine = create_engine(settings.database_url)
-    try:
-        before, after = await upgrade(engine)
-    finally:
-        await engine.dispose()
-    return before, after
-
-
 async def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import create_engine
-    from storage.migrate import SchemaOutdated, check_current
-    from storage.seed import seed_demo
+    from bot.bootstrap import seed
+    from storage.migrate import SchemaOutdated
 
-    engine = create_engine(settings.database_url)
     try:
-        await check_current(engine)
-        changed = await seed_demo(engine, volunteering=True)
+        changed = await seed(settings)
     except SchemaOutdated as exc:
         print(f"Cannot seed: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(f"demo data: {changed} change(s)")
     return 0
 
@@ -281,11 +257,9 @@ BOUND_ROLES = ("coordinator", "adviser")
 
 
 async def _grant(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
+    from bot.bootstrap import database
     from handlers.model import Role
-    from storage.db import create_engine, session_factory
-    from storage.migrate import SchemaOutdated, check_current
-    from storage.uow import SqlUnitOfWork
+    from storage.migrate import SchemaOutdated
 
     platform, sep, external_id = args.who.partition(":")
     if not sep or not platform or not external_id:
@@ -307,10 +281,8 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     if scoped and role.value not in BOUND_ROLES:
         print(f"--centre and --all-centres are for {' and '.join(BOUND_ROLES)}", file=sys.stderr)
         return 2
-    engine = create_engine(settings.database_url)
     try:
-        await check_current(engine)
-        async with SqlUnitOfWork(session_factory(engine)) as uow:
+        async with database(settings) as db, db.uow() as uow:
             user = await uow.users.by_identity(platform, external_id)
             if user is None:
                 print(
@@ -340,7 +312,7 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
                     )
                     return 2
                 changed = await uow.users.grant(
-                    user.id, role, SystemClock().now(),
+                    user.id, role, db.clock.now(),
                     centres=centres, all_centres=args.all_centres,
                 )  # fmt: skip
                 if role is Role.ADVISER and adviser:
@@ -354,8 +326,6 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
     except SchemaOutdated as exc:
         print(f"Cannot {args.verb}: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     done = "granted" if args.verb == "grant" else "revoked"
     print(
         f"{role.value} {done} for {args.who}"

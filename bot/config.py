@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -230,10 +230,10 @@ class SettingsError(SystemExit):
     """Start-up stops: a setting is wrong. The message is one line naming it."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings, or stop with one line naming the variable and the reason."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # pydantic checks each value against its field
     except ValidationError as exc:
         first = exc.errors()[0]
         reason = str(first["msg"]).removeprefix("Value error, ")

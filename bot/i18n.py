@@ -60,7 +60,7 @@ def read_catalog(locale: str, root: Path = LOCALE_DIR) -> Catalog:
 def cyrillic_catalog(latin: Catalog) -> Catalog:
     """Serbian Cyrillic from Serbian Latin, message by message."""
     cyr = copy.deepcopy(latin)
-    cyr.locale = "sr_Cyrl"  # type: ignore[assignment]
+    cyr.locale = "sr_Cyrl"
     for message in cyr:
         if not message.id:
             continue
@@ -164,7 +164,9 @@ class BabelTranslator:
         babel = BABEL_LOCALES[locale]
         day = self._own_names(locale, format_date(local.date(), "full", locale=babel))
         clock = format_time(local.time(), "HH:mm", locale=babel)
-        return get_datetime_format("long", locale=babel).replace("'", "").format(clock, day)
+        # Babel declares a DateTimePattern but gives the pattern's text; str() holds for both.
+        pattern = str(get_datetime_format("long", locale=babel))
+        return pattern.replace("'", "").format(clock, day)
 
     def format_date(self, locale: str, value: date) -> str:
         """A date written the local way, with the weekday."""

@@ -89,6 +89,7 @@ class Metrics:
     async def render(self, outbox_counts: Callable[[], Awaitable[dict[str, int] | None]]) -> bytes:
         """The text a scrape gets; the outbox gauge is read first (None: keep the last)."""
         counts = await outbox_counts()
-        for status in () if counts is None else {*OUTBOX_STATUSES, *counts}:
-            self.outbox.labels(status).set(counts.get(status, 0))
+        if counts is not None:
+            for status in {*OUTBOX_STATUSES, *counts}:
+                self.outbox.labels(status).set(counts.get(status, 0))
         return generate_latest(self.registry)

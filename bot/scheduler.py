@@ -9,21 +9,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.bootstrap import App
-from bot.delivery import DeliveryWorker, Platform
+from bot.delivery import DeliveryWorker
+from handlers.model import Policy
+from handlers.ports import Clock
 from handlers.rules import broadcasts, shifts
 from handlers.rules.reminders import release_due
+from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.scheduler")
 REMINDER_BATCH = 500
 
 
-async def release_reminders(app: App, worker: DeliveryWorker | None = None) -> int:
+class Jobs(Protocol):
+    """What the periodic jobs use of the application (bot.bootstrap.App has it)."""
+
+    @property
+    def uow(self) -> SqlUnitOfWorkFactory: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+
+async def release_reminders(app: Jobs, worker: DeliveryWorker | None = None) -> int:
     """Move every due reminder into the outbox (in batches); wake the worker if any went."""
     total = 0
     while True:
@@ -38,7 +54,7 @@ async def release_reminders(app: App, worker: DeliveryWorker | None = None) -> i
     return total
 
 
-async def release_shift_work(app: App, worker: DeliveryWorker | None = None) -> int:
+async def release_shift_work(app: Jobs, worker: DeliveryWorker | None = None) -> int:
     """Ask volunteers the day before, alert coordinators on silence, close open check-ins."""
     total = 0
     while True:
@@ -55,7 +71,7 @@ async def release_shift_work(app: App, worker: DeliveryWorker | None = None) -> 
     return total
 
 
-async def release_broadcasts(app: App, worker: DeliveryWorker | None = None) -> int:
+async def release_broadcasts(app: Jobs, worker: DeliveryWorker | None = None) -> int:
     """Start announcements whose time has come; report the ones whose sending ended."""
     now = app.clock.now()
     async with app.uow() as uow:
@@ -67,7 +83,7 @@ async def release_broadcasts(app: App, worker: DeliveryWorker | None = None) -> 
     return queued
 
 
-async def prune(app: App) -> None:
+async def prune(app: Jobs) -> None:
     """Forget handled update ids after a day, wrong tries at codes after two (no try limit
     looks back further), expired link codes, and finished outbox rows after 30 days."""
     now = app.clock.now()
@@ -79,24 +95,9 @@ async def prune(app: App) -> None:
         await uow.commit()
 
 
-def make_worker(
-    app: App, platforms: Mapping[str, Platform], *, only_external_id: str | None = None
-) -> DeliveryWorker:
-    """The delivery worker for these platforms, configured by the app's settings."""
-    return DeliveryWorker.from_settings(
-        app.settings,
-        app.uow,
-        app.clock,
-        app.translator,
-        platforms,
-        only_external_id=only_external_id,
-        on_reminder_sent=app.metrics.reminder_sent,
-    )
-
-
 @contextlib.asynccontextmanager
 async def background(
-    app: App, worker: DeliveryWorker, *, reminders_every: float = 30
+    app: Jobs, worker: DeliveryWorker, *, reminders_every: float = 30
 ) -> AsyncIterator[AsyncIOScheduler]:
     """Run the delivery worker and the periodic jobs while the block runs."""
     stop = asyncio.Event()

@@ -1,9 +1,14 @@
-"""Neutral message types exchanged between transports and the conversation core."""
+"""Neutral message types exchanged between transports and the conversation core, and the
+Notice the core queues in the outbox for later (rendered by handlers/notices.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from handlers.texts import Text
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; Viber's ActionBody is far larger.
 MAX_ID_CHARS = 64  # platform, account, chat and update ids are stored in 64-character columns
@@ -166,3 +171,35 @@ class Outgoing:
     def buttons(self) -> list[Button]:
         """All buttons, row by row."""
         return [b for row in self.keyboard for b in row]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeButton:
+    """A button on a notice: an English msgid label, translated when sent."""
+
+    label: str
+    payload: str
+    icon: str = ""
+
+    def __post_init__(self) -> None:
+        Button(self.label, self.payload)  # the same payload rules as every other button
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to one person, to be sent later through the outbox."""
+
+    text: Text
+    params: dict[str, Any] = field(default_factory=dict)
+    buttons: tuple[tuple[NoticeButton, ...], ...] = ()
+
+    @classmethod
+    def of(
+        cls, text: Text, buttons: Iterable[Sequence[NoticeButton]] = (), **params: Any
+    ) -> Notice:
+        """A notice with `params` (use when/word/name for values written out when sent)."""
+        return cls(text, dict(params), tuple(tuple(row) for row in buttons if row))
+
+    def buttons_json(self) -> list[list[list[str]]]:
+        """The buttons as stored: rows of [label, payload, icon]."""
+        return [[[b.label, b.payload, b.icon] for b in row] for row in self.buttons]

@@ -8,52 +8,25 @@ and a proper name (`name`, shown in Cyrillic to Serbian Cyrillic readers).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from handlers.messages import Button, Keyboard, Location, Outgoing
+
+# Notice and NoticeButton live beside the other message types, so the outbox port can name
+# them without importing this module (which needs the Translator port); re-exported here.
+from handlers.messages import Notice as Notice
+from handlers.messages import NoticeButton as NoticeButton
 from handlers.model import Broadcast, Centre
 from handlers.ports import Translator
-from handlers.texts import REGISTRY, Text
+from handlers.texts import REGISTRY
 from handlers.translit import to_cyrillic
 
 # Lower goes first. A direct notice to one person overtakes a broadcast's queue.
 PRIORITY_DIRECT = 0
 PRIORITY_BULK = 10
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeButton:
-    """A button on a notice: an English msgid label, translated when sent."""
-
-    label: str
-    payload: str
-    icon: str = ""
-
-    def __post_init__(self) -> None:
-        Button(self.label, self.payload)  # the same payload rules as every other button
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message to one person, to be sent later through the outbox."""
-
-    text: Text
-    params: dict[str, Any] = field(default_factory=dict)
-    buttons: tuple[tuple[NoticeButton, ...], ...] = ()
-
-    @classmethod
-    def of(
-        cls, text: Text, buttons: Iterable[Sequence[NoticeButton]] = (), **params: Any
-    ) -> Notice:
-        """A notice with `params` (use when/word/name for values written out when sent)."""
-        return cls(text, dict(params), tuple(tuple(row) for row in buttons if row))
-
-    def buttons_json(self) -> list[list[list[str]]]:
-        """The buttons as stored: rows of [label, payload, icon]."""
-        return [[[b.label, b.payload, b.icon] for b in row] for row in self.buttons]
 
 
 def when(value: datetime) -> dict[str, str]:

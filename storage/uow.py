@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.ports import Conflict
+from handlers.ports import Conflict, UnitOfWorkFactory
 from storage.attempts import SqlAttempts
 from storage.broadcasts import SqlBroadcasts
 from storage.callbacks import SqlCallbacks
@@ -100,3 +100,9 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
+
+
+if TYPE_CHECKING:
+    # mypy holds storage to the core's port here, not only where a caller happens to pass it.
+    def _matches_the_port(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory

@@ -148,9 +148,9 @@ async def serving(app: Any, transport: Any) -> AsyncIterator[str]:
     """
     from aiohttp import web
 
-    from bot.transports.web import web_app
+    from bot.bootstrap import http_app
 
-    http = web_app(app)
+    http = http_app(app)
     transport.routes(http)
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
@@ -162,3 +162,14 @@ async def serving(app: Any, transport: Any) -> AsyncIterator[str]:
     finally:
         await runner.cleanup()
         await transport.close()
+
+
+def telegram_bridge(app: Any, bot: Any, *, dedupe: bool = True, wait: bool = True) -> Any:
+    """The Telegram bridge on `app` as bot/bootstrap.py wires it, on the test's own `bot`."""
+    from bot.bootstrap import account_gone
+    from bot.transports.telegram.app import Bridge
+
+    return Bridge(
+        app.conversation, bot, app.settings, app.metrics, account_gone(app),
+        dedupe=dedupe, wait=wait,
+    )  # fmt: skip

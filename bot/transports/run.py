@@ -8,14 +8,15 @@ serves until SIGINT/SIGTERM.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, cast
 
 from aiohttp import web
 
-from bot.bootstrap import App
+from bot.config import Settings
 from bot.delivery import Platform
-from bot.scheduler import background, make_worker
-from bot.transports.web import serve, until_stopped, web_app
+from bot.transports.web import serve, until_stopped
 
 
 class Transport(Protocol):
@@ -38,34 +39,25 @@ class Poller(Protocol):
     async def poll(self) -> None: ...
 
 
-def transports(app: App) -> list[Transport]:
-    """The messengers the settings configure (imported only when configured)."""
-    found: list[Transport] = []
-    if app.settings.telegram_bot_token:
-        from bot.transports.telegram.app import TelegramTransport
+async def run(
+    messengers: Sequence[Transport],
+    http: web.Application,
+    background: AbstractAsyncContextManager[object],
+    settings: Settings,
+) -> None:
+    """Serve `messengers` on `http` with the `background` work running, until SIGINT/SIGTERM.
 
-        found.append(TelegramTransport(app))
-    if app.settings.viber_auth_token:
-        from bot.transports.viber.app import ViberTransport
-
-        found.append(ViberTransport(app))
-    return found
-
-
-async def run(app: App) -> None:
-    """Serve the configured messengers until SIGINT/SIGTERM."""
+    bot/bootstrap.py builds all four; this only runs them in order and closes them.
+    """
     async with contextlib.AsyncExitStack() as stack:
-        messengers = transports(app)
         for messenger in messengers:
             stack.push_async_callback(messenger.close)
         for messenger in messengers:
             await messenger.prepare()
-        http = web_app(app)
         for messenger in messengers:
             messenger.routes(http)
-        worker = make_worker(app, {m.name: m.platform for m in messengers})
-        async with background(app, worker):
-            runner = await serve(http, app.settings)
+        async with background:
+            runner = await serve(http, settings)
             try:
                 for messenger in messengers:
                     await messenger.start()

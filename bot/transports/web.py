@@ -8,47 +8,51 @@ import signal
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import App
 from bot.config import Settings
-from bot.metrics import CONTENT_TYPE
+from bot.metrics import CONTENT_TYPE, Metrics
+from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.http")
 
 
-async def healthz(app: App) -> web.Response:
+async def healthz(engine: AsyncEngine) -> web.Response:
     """200 while the database answers, 503 otherwise."""
     try:
-        async with app.engine.connect() as conn:
+        async with engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=5)
     except Exception:
         return web.json_response({"status": "database unavailable"}, status=503)
     return web.json_response({"status": "ok"})
 
 
-def web_app(app: App) -> web.Application:
-    """The HTTP side: /healthz always; each messenger adds its webhook route."""
+def web_app(
+    engine: AsyncEngine, uow: SqlUnitOfWorkFactory, metrics: Metrics | None
+) -> web.Application:
+    """The HTTP side: /healthz always, /metrics with `metrics`; each messenger adds its
+    webhook route."""
     http = web.Application()
 
     async def health(_request: web.Request) -> web.Response:
-        return await healthz(app)
+        return await healthz(engine)
 
     http.router.add_get("/healthz", health)
-    if app.settings.metrics_enabled:
+    if metrics is not None:
 
-        async def metrics(_request: web.Request) -> web.Response:
-            body = await app.metrics.render(lambda: outbox_counts(app))
+        async def page(_request: web.Request) -> web.Response:
+            body = await metrics.render(lambda: outbox_counts(uow))
             return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
-        http.router.add_get("/metrics", metrics)
+        http.router.add_get("/metrics", page)
     return http
 
 
-async def outbox_counts(app: App) -> dict[str, int] | None:
+async def outbox_counts(uow: SqlUnitOfWorkFactory) -> dict[str, int] | None:
     """Outbox rows by status; None (the gauge keeps its last figures) if the database fails."""
     try:
-        async with app.uow() as uow:
-            return await asyncio.wait_for(uow.outbox.counts(), timeout=5)
+        async with uow() as work:
+            return await asyncio.wait_for(work.outbox.counts(), timeout=5)
     except Exception as exc:
         log.warning("metrics: outbox not counted", extra={"error": type(exc).__name__})
         return None

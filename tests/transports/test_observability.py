@@ -11,11 +11,11 @@ from aiogram.exceptions import TelegramServerError
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.bootstrap import http_app
 from bot.config import load_settings
 from bot.transports.telegram.app import make_bot
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from bot.transports.viber.client import ViberClient, ViberError
-from bot.transports.web import web_app
 from handlers.messages import Outgoing
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
@@ -116,13 +116,13 @@ async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tm
 
 
 async def test_metrics_answer_only_when_enabled_and_show_the_outbox(app, person):
-    async with TestClient(TestServer(web_app(app))) as client:
+    async with TestClient(TestServer(http_app(app))) as client:
         r = await client.get("/metrics")
         assert r.status == 404, "off unless METRICS_ENABLED"
     app.settings = app.settings.model_copy(update={"metrics_enabled": True})
     ana = await joined(person)
     await enqueue(app, await user_id(app, ana), HELLO)
-    async with TestClient(TestServer(web_app(app))) as client:
+    async with TestClient(TestServer(http_app(app))) as client:
         r = await client.get("/metrics")
         assert r.status == 200
         page = samples(await r.text())

@@ -9,12 +9,12 @@ from aiogram.types import Update
 
 from bot.transports.telegram.app import (
     COMMAND_LANGUAGES,
-    Bridge,
     make_bot,
     make_dispatcher,
     set_commands,
 )
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import telegram_bridge
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 ANA = 5001
@@ -31,7 +31,7 @@ async def wired(app, tg):
     app.settings.telegram_bot_token = "123456:TEST"
     app.settings.telegram_api_base = tg.url
     bot = make_bot(app.settings)
-    bridge = Bridge(app, bot)
+    bridge = telegram_bridge(app, bot)
     dp = make_dispatcher(bridge)
     waits: list[float] = []
 
@@ -169,7 +169,7 @@ async def test_group_messages_and_edits_are_ignored(wired, tg):
 
 async def test_command_menus_in_every_telegram_language(app, wired, tg):
     bot, _, _ = wired
-    await set_commands(bot, app)
+    await set_commands(bot, app.translator, app.settings.default_locale)
     calls = tg.of("setMyCommands")
     assert [c.params.get("language_code") for c in calls] == [None, *COMMAND_LANGUAGES]
     german = next(c for c in calls if c.params.get("language_code") == "de")
@@ -191,7 +191,8 @@ async def test_polling_does_not_record_update_ids(app, tg):
     app.settings.telegram_bot_token = "123456:TEST"
     app.settings.telegram_api_base = tg.url
     bot = make_bot(app.settings)
-    dp = make_dispatcher(Bridge(app, bot, dedupe=False))  # getUpdates' offset dedupes already
+    # getUpdates' offset dedupes already
+    dp = make_dispatcher(telegram_bridge(app, bot, dedupe=False))
     try:
         await feed(bot, dp, tg.text_update(ANA, "/start"))
     finally:

@@ -10,8 +10,9 @@ import aiohttp
 import pytest
 from aiogram.types import Update
 
-from bot.transports.telegram.app import Bridge, make_bot, make_dispatcher
+from bot.transports.telegram.app import make_bot, make_dispatcher
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import telegram_bridge
 from tests.transports.test_telegram_run import cli, stop, telegram_env
 
 FLOODER, OTHER = 9101, 9102
@@ -78,7 +79,7 @@ async def test_a_429_delays_only_its_chat(app):
         app.settings.telegram_api_base = tg.url
         app.settings.telegram_concurrency = 1  # one slot: a wait held inside it would stall all
         bot = make_bot(app.settings)
-        bridge = Bridge(app, bot, dedupe=False, wait=False)  # as polling runs it
+        bridge = telegram_bridge(app, bot, dedupe=False, wait=False)  # as polling runs it
         dp = make_dispatcher(bridge)
         try:
             tg.fail_next(
@@ -102,7 +103,7 @@ async def test_one_chats_updates_keep_their_order_and_the_surplus_is_dropped(app
         app.settings.telegram_api_base = tg.url
         app.settings.max_pending_per_chat = 3
         bot = make_bot(app.settings)
-        bridge = Bridge(app, bot, dedupe=False, wait=False)
+        bridge = telegram_bridge(app, bot, dedupe=False, wait=False)
         dp = make_dispatcher(bridge)
         tg.send_delay = 0.05  # replies take a while: the updates pile up in the chat's queue
         try:
@@ -130,7 +131,7 @@ async def test_a_webhook_request_never_waits_for_its_chats_backlog(app):
         app.settings.telegram_bot_token = "123456:TEST"
         app.settings.telegram_api_base = tg.url
         bot = make_bot(app.settings)
-        bridge = Bridge(app, bot)  # as the webhook runs it: answer once handled
+        bridge = telegram_bridge(app, bot)  # as the webhook runs it: answer once handled
         dp = make_dispatcher(bridge)
 
         def feed(chat: int, text: str):

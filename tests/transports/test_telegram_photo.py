@@ -9,13 +9,14 @@ from aiogram.types import Update
 
 from bot.config import load_settings
 from bot.delivery import Verdict
-from bot.transports.telegram.app import Bridge, make_bot, make_dispatcher
+from bot.transports.telegram.app import make_bot, make_dispatcher
 from bot.transports.telegram.inbound import to_incoming
 from bot.transports.telegram.outbox import TelegramOutboxSender
 from bot.transports.telegram.render import CAPTION_LIMIT, caption_fits
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.messages import Button, Kind, Outgoing
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import telegram_bridge
 
 ANA = 5001
 KEYS = ((Button("I'll come", "ann:yes:1"),),)
@@ -91,7 +92,7 @@ async def test_a_photo_goes_through_the_bridge_and_its_caption_is_not_logged(app
     app.settings.telegram_bot_token = "123456:TEST"
     app.settings.telegram_api_base = tg.url
     bot = make_bot(app.settings)
-    dp = make_dispatcher(Bridge(app, bot))
+    dp = make_dispatcher(telegram_bridge(app, bot))
     caplog.set_level(logging.DEBUG)
     raw = tg.photo_update(ANA, ["s", "L"], caption="my phone is 061 SECRET")
     try:

@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.bootstrap import telegram
 from bot.logs import KeyValueFormatter
-from bot.transports.telegram.app import TelegramTransport
 from storage.db import session_factory
 from storage.models import ProcessedUpdateRow
 from tests.fakes.telegram_api import FakeTelegram
@@ -60,7 +60,7 @@ async def webhook(app):
         app.settings.telegram_api_base = tg.url
         app.settings.telegram_webhook_url = "https://bot.example.org/telegram/webhook"
         app.settings.telegram_webhook_secret = SECRET
-        async with serving(app, TelegramTransport(app)) as url:
+        async with serving(app, telegram(app)) as url:
             hook = Webhook(app, tg, f"{url}/telegram/webhook")
             try:
                 yield hook

@@ -222,8 +222,8 @@ async def test_viber_without_a_webhook_address_does_not_start(environment):
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_one_worker_delivers_to_both_platforms(app, person):
-    from bot.scheduler import make_worker
-    from bot.transports.run import transports
+    from bot.bootstrap import make_worker
+    from bot.bootstrap import messengers as transports
     from handlers.flows.menu import MENU
     from handlers.notices import Notice
     from tests.outbox.helpers import onboard, user_id

@@ -17,9 +17,11 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import make_worker
+from bot.bootstrap import viber as viber_transport
 from bot.delivery import Verdict
 from bot.logs import KeyValueFormatter
-from bot.scheduler import make_worker, release_reminders
+from bot.scheduler import release_reminders
 from bot.transports.viber.app import ViberTransport, public_origin
 from bot.transports.viber.files import FileLinks
 from handlers.flows.menu import MENU
@@ -127,7 +129,7 @@ async def viber(app):
         app.settings.viber_auth_token = TOKEN
         app.settings.viber_api_base = fake.url
         app.settings.viber_webhook_url = WEBHOOK_URL
-        transport = ViberTransport(app)
+        transport = viber_transport(app)
         async with serving(app, transport) as url:
             vb = Viber(app, fake, transport, url)
             try:

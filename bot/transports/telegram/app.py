@@ -10,11 +10,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.methods import (
@@ -22,6 +21,7 @@ from aiogram.methods import (
     DeleteWebhook,
     EditMessageText,
     GetUpdates,
+    Response,
     SendDocument,
     SendLocation,
     SendMessage,
@@ -29,21 +29,23 @@ from aiogram.methods import (
     SetMyCommands,
     SetWebhook,
 )
-from aiogram.types import BotCommand, BotCommandScopeDefault, Update
+from aiogram.types import BotCommand, BotCommandScopeDefault, TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Limiter, Platform
+from bot.metrics import Metrics
 from bot.transports.bodies import BadBody, invalid, json_object, refused
+from bot.transports.core import AccountGone, Core
 from bot.transports.ordering import FairQueue
 from bot.transports.telegram.inbound import PLATFORM, callback_message_id, to_incoming
 from bot.transports.telegram.outbox import TelegramOutboxSender
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.flows.common import COMMANDS
 from handlers.messages import Incoming
+from handlers.ports import Translator
 
 log = logging.getLogger("reintegrate.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -56,7 +58,7 @@ COMMAND_LANGUAGES = ("en", "sr", "bs", "de")
 # class only while something else refers to it: without these references each call rebuilt
 # it, which cost more than the rest of our handling of an update.
 _RESPONSE_TYPES = tuple(
-    Response[method.__returning__]  # type: ignore[name-defined]
+    cast(Any, Response)[method.__returning__]  # a class known only at run time: no static type
     for method in (AnswerCallbackQuery, DeleteWebhook, EditMessageText, GetUpdates,
                    SendDocument, SendLocation, SendMessage, SendVenue, SetMyCommands, SetWebhook)
 )  # fmt: skip
@@ -80,13 +82,24 @@ class Bridge:
     is queued and the polling loop goes on at once.
     """
 
-    def __init__(self, app: App, bot: Bot, *, dedupe: bool = True, wait: bool = True) -> None:
-        self.app = app
-        self.sender = TelegramSender(bot, self._unreachable, count=app.metrics.message)
+    def __init__(
+        self,
+        core: Core,
+        bot: Bot,
+        settings: Settings,
+        metrics: Metrics,
+        account_gone: AccountGone,
+        *,
+        dedupe: bool = True,
+        wait: bool = True,
+    ) -> None:
+        self.core = core
+        self.account_gone = account_gone
+        self.sender = TelegramSender(bot, self._unreachable, count=metrics.message)
         self.queue = FairQueue(
-            app.settings.telegram_concurrency,
-            app.settings.max_pending_per_chat,
-            dropped=lambda reason: app.metrics.update_dropped(PLATFORM, reason),
+            settings.telegram_concurrency,
+            settings.max_pending_per_chat,
+            dropped=lambda reason: metrics.update_dropped(PLATFORM, reason),
         )
         # Webhook deliveries are retried by Telegram, so their ids are recorded; getUpdates'
         # offset already hands each update out once, so polling skips that write.
@@ -96,11 +109,12 @@ class Bridge:
 
     async def __call__(
         self,
-        handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
-        update: Update,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
         data: dict[str, Any],
     ) -> None:
         """aiogram outer middleware: handle the update ourselves; aiogram's routers stay unused."""
+        assert isinstance(update, Update)  # registered on dp.update: only updates come here
         await self.submit(update)
 
     async def submit(self, update: Update) -> None:
@@ -137,7 +151,7 @@ class Bridge:
     async def handle(self, update: Update, incoming: Incoming) -> None:
         """Answer one update; a failure is logged with the update id and stops nothing else."""
         try:
-            replies = await self.app.conversation.handle(incoming)
+            replies = await self.core.handle(incoming)
             await self.sender.deliver(incoming.chat_id, replies, edit=callback_message_id(update))
         except Unreachable:
             log.info("telegram user unreachable", extra={"update_id": update.update_id})
@@ -146,7 +160,7 @@ class Bridge:
 
     async def _slow_down(self, incoming: Incoming) -> None:
         try:
-            out = await self.app.conversation.slow_down(incoming)
+            out = await self.core.slow_down(incoming)
             await self.sender.deliver(incoming.chat_id, [out])
         except Unreachable:
             log.info("telegram user unreachable")
@@ -166,11 +180,7 @@ class Bridge:
 
     async def _unreachable(self, chat_id: str) -> None:
         # In private chats the chat id is the user id.
-        async with self.app.uow() as uow:
-            now = self.app.clock.now()
-            await uow.users.mark_unreachable(PLATFORM, chat_id, now)
-            await uow.outbox.drop_for_account(PLATFORM, chat_id, now)
-            await uow.commit()
+        await self.account_gone(PLATFORM, chat_id)
 
 
 def make_dispatcher(bridge: Bridge) -> Dispatcher:
@@ -180,14 +190,13 @@ def make_dispatcher(bridge: Bridge) -> Dispatcher:
     return dp
 
 
-async def set_commands(bot: Bot, app: App) -> None:
+async def set_commands(bot: Bot, tr: Translator, default_locale: str) -> None:
     """The command menu in each language Telegram can target, and a default one."""
-    tr = app.translator
 
     def commands(locale: str) -> list[BotCommand]:
         return [BotCommand(command=c, description=tr.gettext(locale, d)) for c, d in COMMANDS]
 
-    await bot.set_my_commands(commands(app.settings.default_locale), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(commands(default_locale), scope=BotCommandScopeDefault())
     for code in COMMAND_LANGUAGES:
         await bot.set_my_commands(
             commands(code), scope=BotCommandScopeDefault(), language_code=code
@@ -228,15 +237,24 @@ class TelegramTransport:
 
     name = PLATFORM
 
-    def __init__(self, app: App) -> None:
-        settings = app.settings
-        self.app = app
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        translator: Translator,
+        metrics: Metrics,
+        account_gone: AccountGone,
+    ) -> None:
+        self.settings = settings
+        self.translator = translator
         self.bot = make_bot(settings)
         self.webhook = bool(settings.telegram_webhook_url)
-        self.bridge = Bridge(app, self.bot, dedupe=self.webhook, wait=self.webhook)
+        self.bridge = Bridge(
+            core, self.bot, settings, metrics, account_gone, dedupe=self.webhook, wait=self.webhook
+        )
         self.dp = make_dispatcher(self.bridge)
         limits = Limiter(settings.telegram_rate, settings.telegram_chat_rate)
-        self.platform = Platform(TelegramOutboxSender(self.bot, app.metrics.message), limits)
+        self.platform = Platform(TelegramOutboxSender(self.bot, metrics.message), limits)
 
     @property
     def polls(self) -> bool:
@@ -245,7 +263,9 @@ class TelegramTransport:
 
     async def prepare(self) -> None:
         """Before anything is served: the command menus."""
-        await _with_retries(lambda: set_commands(self.bot, self.app))
+        await _with_retries(
+            lambda: set_commands(self.bot, self.translator, self.settings.default_locale)
+        )
 
     def routes(self, http: web.Application) -> None:
         """In webhook mode, /telegram/webhook on the shared server."""
@@ -255,14 +275,14 @@ class TelegramTransport:
         WebhookHandler(
             dispatcher=self.dp,
             bot=self.bot,
-            secret_token=self.app.settings.telegram_webhook_secret,
+            secret_token=self.settings.telegram_webhook_secret,
             handle_in_background=False,
         ).register(http, path=WEBHOOK_PATH)
         setup_application(http, self.dp, bot=self.bot)
 
     async def start(self) -> None:
         """Once the server listens: register the webhook, or remove one before polling."""
-        settings = self.app.settings
+        settings = self.settings
         if self.webhook:
             await _with_retries(
                 lambda: self.bot.set_webhook(

@@ -25,7 +25,7 @@ from aiogram.methods import (
     SendVenue,
     TelegramMethod,
 )
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, Message
 
 from bot.transports.ordering import pause
 from bot.transports.telegram.inbound import PLATFORM
@@ -122,7 +122,7 @@ class TelegramSender:
         """
         if out.location is not None:
             loc = out.location
-            pin: TelegramMethod[Any] = (
+            pin: TelegramMethod[Message] = (
                 SendVenue(chat_id=chat_id, latitude=loc.latitude, longitude=loc.longitude,
                           title=loc.title, address=loc.address)
                 if loc.title and loc.address

@@ -8,13 +8,17 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.bootstrap import App
+from bot.config import Settings
 from bot.delivery import Limiter, Platform, Result
+from bot.metrics import Metrics
+from bot.transports.core import AccountGone, Core
 from bot.transports.viber.client import ViberClient, ViberUnavailable
 from bot.transports.viber.files import FILES_PATH, FileLinks
 from bot.transports.viber.outbox import ViberOutboxSender
 from bot.transports.viber.webhook import EVENT_TYPES, PLATFORM, SENDER, ViberWebhook
 from handlers.messages import Outgoing
+from handlers.ports import Clock
+from storage.uow import SqlUnitOfWorkFactory
 
 
 def public_origin(url: str) -> str:
@@ -43,16 +47,28 @@ class ViberTransport:
     name = PLATFORM
     polls = False
 
-    def __init__(self, app: App) -> None:
-        settings = app.settings
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        *,
+        uow: SqlUnitOfWorkFactory,
+        clock: Clock,
+        metrics: Metrics,
+        account_gone: AccountGone,
+    ) -> None:
         assert settings.viber_auth_token and settings.viber_webhook_url
         self.webhook_url = settings.viber_webhook_url
         self.client = ViberClient(
             settings.viber_api_base, settings.viber_auth_token, sender_name=SENDER["name"],
-            count=app.metrics.message,
+            count=metrics.message,
         )  # fmt: skip
-        self.files = FileLinks(app, settings.viber_auth_token, public_origin(self.webhook_url))
-        self.webhook = ViberWebhook(app, self.client, self.files, settings.viber_auth_token)
+        origin = public_origin(self.webhook_url)
+        self.files = FileLinks(uow, clock, settings.viber_auth_token, origin)
+        self.webhook = ViberWebhook(
+            core, self.client, self.files, settings,
+            uow=uow, clock=clock, metrics=metrics, account_gone=account_gone,
+        )  # fmt: skip
         sender = FileStoringSender(self.files, ViberOutboxSender(self.client, self.files.url))
         self.platform = Platform(sender, Limiter(settings.viber_rate, settings.viber_chat_rate))
 

@@ -6,7 +6,7 @@ something to coerce; NaN and infinities are refused; fields we do not read are i
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,9 +24,13 @@ from bot.transports.bodies import BadBody, invalid
 # Ids go into 64-character columns; Viber's are about 24.
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # Viber sends message tokens as numbers; a string one is kept too, both as our update id.
-Token = Annotated[
-    int | Annotated[str, StringConstraints(min_length=1)], AfterValidator(lambda v: str(v)[:64])
-]
+if TYPE_CHECKING:
+    Token = str  # what the validator below leaves: every token as a string
+else:
+    Token = Annotated[
+        int | Annotated[str, StringConstraints(min_length=1)],
+        AfterValidator(lambda v: str(v)[:64]),
+    ]
 
 
 class _Shape(BaseModel):

@@ -18,8 +18,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.bootstrap import App
 from handlers.messages import Document
+from handlers.ports import Clock
+from storage.uow import SqlUnitOfWorkFactory
 
 FILES_PATH = "/files/{token}"
 FILE_TTL = timedelta(hours=24)
@@ -30,8 +31,16 @@ _REMEMBERED = 256  # documents whose URL `url` can still give (just stored, abou
 class FileLinks:
     """Store documents, sign their URLs, serve them."""
 
-    def __init__(self, app: App, auth_token: str, base_url: str, ttl: timedelta = FILE_TTL):
-        self.app = app
+    def __init__(
+        self,
+        uow: SqlUnitOfWorkFactory,
+        clock: Clock,
+        auth_token: str,
+        base_url: str,
+        ttl: timedelta = FILE_TTL,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
         self.base_url = base_url.rstrip("/")
         self.ttl = ttl
         # Its own key, so a file URL never reveals anything about the auth token itself.
@@ -40,9 +49,9 @@ class FileLinks:
 
     async def store(self, document: Document) -> str:
         """Keep the document for a while; its signed URL."""
-        now = self.app.clock.now()
+        now = self.clock.now()
         expires = now + self.ttl
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             file_id = await uow.files.put(document, now=now, expires_at=expires)
             await uow.commit()
         url = f"{self.base_url}/files/{self.token(file_id, expires)}"
@@ -72,10 +81,10 @@ class FileLinks:
         file_id, expiry, signature = match.groups()
         if not hmac.compare_digest(signature, self._sign(f"{file_id}.{expiry}")):
             raise web.HTTPForbidden()
-        now = self.app.clock.now()
+        now = self.clock.now()
         if datetime.fromtimestamp(int(expiry), UTC) <= now:
             raise web.HTTPForbidden()
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             document = await uow.files.get(int(file_id), now)
         if document is None:
             raise web.HTTPNotFound()

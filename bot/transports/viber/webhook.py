@@ -37,9 +37,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.bootstrap import App
+from bot.config import Settings
 from bot.delivery import Verdict
+from bot.metrics import Metrics
 from bot.transports.bodies import BadBody, json_object, refused
+from bot.transports.core import AccountGone, Core
 from bot.transports.ordering import FairQueue, Job, Ticket, pause
 from bot.transports.viber.callbacks import (
     Message,
@@ -59,6 +61,8 @@ from bot.transports.viber.files import FileLinks
 from bot.transports.viber.outbox import status_of
 from bot.transports.viber.render import keyboard_page, pages, render, render_keyboard
 from handlers.messages import Incoming, Kind, Location, Outgoing
+from handlers.ports import Clock
+from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.viber")
 
@@ -77,15 +81,31 @@ SLOW_DOWN_PAUSES = (1.0, 2.0, 4.0)
 class ViberWebhook:
     """The aiohttp handler of Viber's callbacks."""
 
-    def __init__(self, app: App, client: ViberClient, files: FileLinks, auth_token: str) -> None:
-        self.app = app
+    def __init__(
+        self,
+        core: Core,
+        client: ViberClient,
+        files: FileLinks,
+        settings: Settings,
+        *,
+        uow: SqlUnitOfWorkFactory,
+        clock: Clock,
+        metrics: Metrics,
+        account_gone: AccountGone,
+    ) -> None:
+        assert settings.viber_auth_token
+        self.core = core
         self.client = client
         self.files = files
-        self._key = auth_token.encode()
+        self.uow = uow
+        self.clock = clock
+        self.metrics = metrics
+        self.account_gone = account_gone
+        self._key = settings.viber_auth_token.encode()
         self.queue = FairQueue(
-            app.settings.viber_concurrency,
-            app.settings.max_pending_per_chat,
-            dropped=lambda reason: app.metrics.update_dropped(PLATFORM, reason),
+            settings.viber_concurrency,
+            settings.max_pending_per_chat,
+            dropped=lambda reason: metrics.update_dropped(PLATFORM, reason),
         )
         # Waits give the shared slot back: they delay only the person they are for.
         self.sleep: Callable[[float], Awaitable[None]] = pause
@@ -112,7 +132,7 @@ class ViberWebhook:
                 welcome = await self._welcome(callback)
                 if not welcome:
                     return web.Response()
-                self.app.metrics.message(PLATFORM, "sent")  # Viber shows the answer itself
+                self.metrics.message(PLATFORM, "sent")  # Viber shows the answer itself
                 return web.json_response(welcome)
             case Unsubscribed():
                 await self._unsubscribed(callback.user_id)
@@ -130,9 +150,7 @@ class ViberWebhook:
         incoming = Incoming.message(PLATFORM, user_id, start, lang_hint=callback.user.language)
         # The welcome must go back in this response: this one waits for its turn, whatever
         # the person has queued (a person opening the chat is rarely writing at once).
-        ticket = await self._queue(
-            user_id, incoming, lambda: self.app.conversation.handle(incoming)
-        )
+        ticket = await self._queue(user_id, incoming, lambda: self.core.handle(incoming))
         replies = await ticket.done if ticket else None
         if not replies:
             return None
@@ -146,7 +164,7 @@ class ViberWebhook:
         message = callback.message
         page = keyboard_page(message.text or "") if message.type == "text" else None
         incoming = _incoming(user_id, message, callback.message_token, callback.sender.language)
-        sent_at = _sent_at(callback, self.app.clock.now())
+        sent_at = _sent_at(callback, self.clock.now())
         ticket = await self._queue(
             user_id, incoming, lambda: self._turn(user_id, page, incoming, sent_at)
         )
@@ -163,7 +181,7 @@ class ViberWebhook:
             if shown:
                 # Not an update for the core, but one a person sent: logged and counted alike.
                 seconds = time.perf_counter() - started
-                self.app.metrics.update_handled(PLATFORM, "keyboard", "ok", seconds)
+                self.metrics.update_handled(PLATFORM, "keyboard", "ok", seconds)
                 log.info(
                     "update handled",
                     extra={"platform": PLATFORM, "user": person, "kind": "button",
@@ -171,8 +189,8 @@ class ViberWebhook:
                            "duration_ms": round(seconds * 1000, 1)},
                 )  # fmt: skip
                 return
-        replies = await self.app.conversation.handle(incoming)
-        async with self.app.uow() as uow:
+        replies = await self.core.handle(incoming)
+        async with self.uow() as uow:
             await uow.users.touch(PLATFORM, user_id, sent_at)
             await uow.commit()
         await self._send(user_id, replies)
@@ -186,7 +204,7 @@ class ViberWebhook:
         return ticket
 
     async def _slow_down(self, incoming: Incoming) -> None:
-        out = await self.app.conversation.slow_down(incoming)
+        out = await self.core.slow_down(incoming)
         await self._send(incoming.user_id, [out])
 
     async def close(self, grace: float = 10.0) -> None:
@@ -194,15 +212,11 @@ class ViberWebhook:
         await self.queue.drain(grace)
 
     async def _unsubscribed(self, user_id: str) -> None:
-        async with self.app.uow() as uow:
-            now = self.app.clock.now()
-            await uow.users.mark_unreachable(PLATFORM, user_id, now)
-            await uow.outbox.drop_for_account(PLATFORM, user_id, now)
-            await uow.commit()
+        await self.account_gone(PLATFORM, user_id)
 
     async def _receipt(self, event: str, token: str) -> None:
-        async with self.app.uow() as uow:
-            await uow.outbox.receipt(PLATFORM, token, event, self.app.clock.now())
+        async with self.uow() as uow:
+            await uow.outbox.receipt(PLATFORM, token, event, self.clock.now())
             await uow.commit()
 
     # -- answering ---------------------------------------------------------------------------
@@ -214,7 +228,7 @@ class ViberWebhook:
     async def _page(self, user_id: str, page: int) -> tuple[bool, int | None]:
         """Show another page of the long keyboard last sent (False if none is kept); the
         person's internal id."""
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             kept = await uow.keyboards.last(PLATFORM, user_id)
             person = await uow.users.by_identity(PLATFORM, user_id)
         person_id = person.id if person else None
@@ -235,9 +249,9 @@ class ViberWebhook:
         """Send the replies in order; stop at the first failure (the rest would be out of order)."""
         for out in replies:
             if out.keyboard and pages(out.keyboard) > 1:
-                async with self.app.uow() as uow:
+                async with self.uow() as uow:
                     await uow.keyboards.keep(
-                        PLATFORM, user_id, out.text, out.keyboard, self.app.clock.now()
+                        PLATFORM, user_id, out.text, out.keyboard, self.clock.now()
                     )
                     await uow.commit()
             for message in await self._render(out):

@@ -44,6 +44,7 @@ from bot.transports.telegram.outbox import TelegramOutboxSender
 from bot.transports.telegram.sender import TelegramSender, Unreachable
 from handlers.flows.common import COMMANDS
 from handlers.messages import Incoming
+from handlers.usecases.accounts import account_gone
 
 log = logging.getLogger("reintegrate.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -166,11 +167,7 @@ class Bridge:
 
     async def _unreachable(self, chat_id: str) -> None:
         # In private chats the chat id is the user id.
-        async with self.app.uow() as uow:
-            now = self.app.clock.now()
-            await uow.users.mark_unreachable(PLATFORM, chat_id, now)
-            await uow.outbox.drop_for_account(PLATFORM, chat_id, now)
-            await uow.commit()
+        await account_gone(self.app.uow, PLATFORM, chat_id, self.app.clock.now())
 
 
 def make_dispatcher(bridge: Bridge) -> Dispatcher:

@@ -59,6 +59,7 @@ from bot.transports.viber.files import FileLinks
 from bot.transports.viber.outbox import status_of
 from bot.transports.viber.render import keyboard_page, pages, render, render_keyboard
 from handlers.messages import Incoming, Kind, Location, Outgoing
+from handlers.usecases.accounts import account_gone
 
 log = logging.getLogger("reintegrate.viber")
 
@@ -194,11 +195,7 @@ class ViberWebhook:
         await self.queue.drain(grace)
 
     async def _unsubscribed(self, user_id: str) -> None:
-        async with self.app.uow() as uow:
-            now = self.app.clock.now()
-            await uow.users.mark_unreachable(PLATFORM, user_id, now)
-            await uow.outbox.drop_for_account(PLATFORM, user_id, now)
-            await uow.commit()
+        await account_gone(self.app.uow, PLATFORM, user_id, self.app.clock.now())
 
     async def _receipt(self, event: str, token: str) -> None:
         async with self.app.uow() as uow:

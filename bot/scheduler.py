@@ -16,8 +16,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
 from bot.delivery import DeliveryWorker, Platform
-from handlers.rules import broadcasts, shifts
-from handlers.rules.reminders import release_due
+from handlers.usecases import broadcasts, shifts
+from handlers.usecases.reminders import release_due
 
 log = logging.getLogger("reintegrate.scheduler")
 REMINDER_BATCH = 500

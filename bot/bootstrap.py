@@ -27,6 +27,7 @@ from bot.transports.core import AccountGone
 from handlers.conversation import Conversation
 from handlers.model import Policy
 from handlers.ports import Clock
+from handlers.usecases import accounts
 from storage.db import create_engine, session_factory
 from storage.migrate import check_current, upgrade
 from storage.seed import seed_demo
@@ -148,11 +149,7 @@ def account_gone(app: App) -> AccountGone:
     unsubscribed): the account is marked unreachable and its queued messages are dropped."""
 
     async def gone(platform: str, external_id: str) -> None:
-        async with app.uow() as uow:
-            now = app.clock.now()
-            await uow.users.mark_unreachable(platform, external_id, now)
-            await uow.outbox.drop_for_account(platform, external_id, now)
-            await uow.commit()
+        await accounts.account_gone(app.uow, platform, external_id, app.clock.now())
 
     return gone
 

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     shift_confirm_before_hours: float = Field(24.0, gt=0, le=168)
     shift_confirm_deadline_hours: float = Field(12.0, ge=0, le=168)
     checkin_radius_m: int = Field(200, ge=20, le=5000)
-    # Spreadsheet import (bot/importer.py): a bigger file is refused before it is read.
+    # Spreadsheet import (bot/importer/): a bigger file is refused before it is read.
     import_max_bytes: int = Field(5_000_000, ge=1000, description="largest .csv/.xlsx file")
     import_max_rows: int = Field(10_000, ge=1, description="most filled rows under the header")
     import_max_uncompressed_bytes: int = Field(

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from enum import StrEnum
@@ -25,29 +25,24 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from handlers.messages import Outgoing
-from handlers.model import SESSION_ONLY, VIBER_FREE_WINDOW, Broadcast, BroadcastStatus, Centre
-from handlers.notices import broadcast_of, broadcast_text, render, with_attachment
+from handlers.model import SESSION_ONLY
 from handlers.ports import Clock, Translator
-from storage.broadcasts import OUTSIDE_WINDOW
-from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Claimed, Outcome
+from handlers.usecases.accounts import accounts_gone
+from handlers.usecases.delivery import (
+    Batch,
+    Claimed,
+    Drop,
+    Reason,
+    Send,
+    Unrenderable,
+    decide,
+    load_batch,
+    recheck,
+)
+from storage.outbox import DROPPED, FAILED, QUEUED, SENT, Outcome
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.delivery")
-# Messages sent to Viber only inside the person's free window with VIBER_PAID_MESSAGES=
-# session-only: reminders and announcements themselves. Other notices (about a person's own
-# bookings or shifts, an announcement's report to its sender) always go.
-WINDOWED = ("reminder.", "bc.message")
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """What rendering a claimed batch needs: people's languages, announcements, centre pins."""
-
-    people: Mapping[int, tuple[str, bool]]
-    broadcasts: Mapping[int, Broadcast]
-    centres: Mapping[int, Centre]
-    # When Viber accounts last wrote (external id → time), loaded only for session-only.
-    viber_last_incoming: Mapping[str, datetime | None] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -265,19 +260,12 @@ class DeliveryWorker:
                 bulk=not self.quiet(now),
                 external_id=self.only_external_id,
             )
-            people = await uow.outbox.locales([r.user_id for r in rows if r.user_id])
-            announced = {b for r in rows if (b := broadcast_of(r.params)) is not None}
-            broadcasts = await uow.broadcasts.many(sorted(announced))
-            pins = {b.pin_centre for b in broadcasts.values() if b.pin_centre}
-            centres = {c.id: c for c in await uow.centres.all()} if pins else {}
-            windowed = [r.external_id for r in rows if self._windowed(r)]
-            last = await uow.outbox.last_incoming("viber", windowed) if windowed else {}
+            batch = await load_batch(uow, rows, session_only=self.session_only)
             await uow.commit()
         if not rows:
             return 0
         start = self.monotonic()
         hold = Hold(start + self.hold.total_seconds(), start + self._safe_lease())
-        batch = Batch(people, broadcasts, centres, last)
         keeper = asyncio.ensure_future(self._keep(token, hold))
         try:
             outcomes = list(
@@ -289,16 +277,12 @@ class DeliveryWorker:
             keeper.cancel()
             await asyncio.wait([keeper])
         await self._record(token, outcomes)
-        gone = {(r.platform, r.external_id) for r, o in zip(rows, outcomes, strict=True)
-                if o.error == "unreachable"}  # fmt: skip
+        gone = [(r.platform, r.external_id) for r, o in zip(rows, outcomes, strict=True)
+                if o.error == Reason.UNREACHABLE]  # fmt: skip
         if gone:
-            # After the outcomes, in its own transaction and in a fixed order, so two workers
-            # (or a worker and the webhook) never wait on each other's locks.
-            async with self.uow() as uow:
-                for platform, external_id in sorted(gone):
-                    await uow.users.mark_unreachable(platform, external_id, now)
-                    await uow.outbox.drop_for_account(platform, external_id, now)
-                await uow.commit()
+            # After the outcomes and in a transaction of their own, so two workers (or a
+            # worker and the webhook) never wait on each other's locks.
+            await accounts_gone(self.uow, gone, now)
         self.sent += sum(o.status == SENT for o in outcomes)
         if self.on_reminder_sent is not None:
             for row, outcome in zip(rows, outcomes, strict=True):
@@ -363,32 +347,17 @@ class DeliveryWorker:
             return self._outcome(row, Result(Verdict.RETRY, error=type(exc).__name__), None)
 
     async def _deliver(self, row: Claimed, batch: Batch, hold: Hold) -> Outcome:
-        if row.expires_at is not None and row.expires_at <= self.clock.now():
-            return Outcome(row.id, DROPPED, error="expired")
-        locale, reminders_on = batch.people.get(row.user_id or 0, (None, True))
-        if locale is None:
-            return Outcome(row.id, DROPPED, error="no such person")
-        if row.key.startswith("reminder.") and not reminders_on:
-            return Outcome(row.id, DROPPED, error="reminders off")
-        params, broadcast = row.params, None
-        if (announced := broadcast_of(row.params)) is not None:
-            broadcast = batch.broadcasts.get(announced)
-            if broadcast is None or broadcast.status is not BroadcastStatus.SENDING:
-                return Outcome(row.id, DROPPED, error="stopped")
-            params = {**row.params, "text": broadcast_text(broadcast, locale)}
-        if self._paid(row, batch):
-            return Outcome(row.id, DROPPED, error=OUTSIDE_WINDOW)
-        try:
-            out = render(self.tr, locale, row.chat_id, row.key, params, row.buttons)
-            if broadcast is not None:
-                pin = batch.centres.get(broadcast.pin_centre or 0)
-                out = with_attachment(out, broadcast, pin, locale)
-        except Exception as exc:  # a broken translation or stored value: it will not improve
-            log.error(
-                "outbox row cannot be rendered",
-                extra={"id": row.id, "key": row.key, "error": type(exc).__name__},
-            )
-            return Outcome(row.id, FAILED, error=f"render: {type(exc).__name__}")
+        match decide(self.tr, row, batch, self.clock.now()):
+            case Drop(reason):
+                return Outcome(row.id, DROPPED, error=reason.value)
+            case Unrenderable() as broken:
+                log.error(
+                    "outbox row cannot be rendered",
+                    extra={"id": row.id, "key": row.key, "error": broken.error},
+                )
+                return Outcome(row.id, FAILED, error=broken.reason)
+            case Send(out):
+                pass
         platform = self.platforms[row.platform]
         if platform.limiter is not None:
             while True:
@@ -408,27 +377,14 @@ class DeliveryWorker:
                     at, self.monotonic()
                 ):
                     break
-            if row.expires_at is not None and row.expires_at <= self.clock.now():
-                return Outcome(row.id, DROPPED, error="expired")
-            if self._paid(row, batch):  # the window may have closed while it waited
-                return Outcome(row.id, DROPPED, error=OUTSIDE_WINDOW)
+            if (late := recheck(row, batch, self.clock.now())) is not None:
+                return Outcome(row.id, DROPPED, error=late.reason.value)
         if self.monotonic() >= hold.lease_until:
             # Renewals failed (the database away): another worker may hold this row by now.
             return Outcome(row.id, QUEUED, not_before=self.clock.now(), count_attempt=False,
                            error="lease lost")  # fmt: skip
         result = await platform.sender.send(row.chat_id, out)
         return self._outcome(row, result, platform)
-
-    def _windowed(self, row: Claimed) -> bool:
-        """True if this row may go to Viber only inside the person's free window."""
-        return self.session_only and row.platform == "viber" and row.key.startswith(WINDOWED)
-
-    def _paid(self, row: Claimed, batch: Batch) -> bool:
-        """True if sending this row now would be a paid Viber message we must not send."""
-        if not self._windowed(row):
-            return False
-        last = batch.viber_last_incoming.get(row.external_id)
-        return last is None or last <= self.clock.now() - VIBER_FREE_WINDOW
 
     def _outcome(self, row: Claimed, result: Result, platform: Platform | None) -> Outcome:
         now = self.clock.now()
@@ -442,7 +398,7 @@ class DeliveryWorker:
                 wait = timedelta(seconds=max(result.retry_after, 1))
                 return Outcome(row.id, QUEUED, not_before=now + wait, count_attempt=False)
             case Verdict.GONE:
-                return Outcome(row.id, DROPPED, error="unreachable")
+                return Outcome(row.id, DROPPED, error=Reason.UNREACHABLE.value)
             case Verdict.RETRY if row.attempts < self.max_attempts:
                 backoff = timedelta(seconds=min(2**row.attempts, 600))
                 return Outcome(row.id, QUEUED, not_before=now + backoff, error=result.error)

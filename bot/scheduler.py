@@ -18,8 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery import DeliveryWorker
 from handlers.model import Policy
 from handlers.ports import Clock
-from handlers.rules import broadcasts, shifts
-from handlers.rules.reminders import release_due
+from handlers.usecases import broadcasts, shifts
+from handlers.usecases.reminders import release_due
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("reintegrate.scheduler")

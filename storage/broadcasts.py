@@ -27,6 +27,7 @@ from handlers.model import (
 )
 from handlers.notices import PRIORITY_BULK
 from handlers.rules.broadcasts import MESSAGE
+from handlers.usecases.delivery import Reason
 from storage.models import (
     AppointmentRow,
     BookingRow,
@@ -44,7 +45,7 @@ _outbox = cast(Table, OutboxRow.__table__)
 STARTABLE = (BroadcastStatus.DRAFT.value, BroadcastStatus.SCHEDULED.value)
 # The delivery worker's error for a Viber message not sent because it would be paid
 # (VIBER_PAID_MESSAGES=session-only); reports count these apart.
-OUTSIDE_WINDOW = "outside the free window"
+OUTSIDE_WINDOW = Reason.OUTSIDE_WINDOW.value
 
 
 def ref(broadcast_id: int) -> str:

@@ -5,35 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import PRIORITY_BULK, Notice
+from handlers.usecases.delivery import Claimed, Reason
 from storage.models import IdentityRow, OutboxRow, UserRow
 
 _outbox = cast(Table, OutboxRow.__table__)
 QUEUED, SENDING, SENT, FAILED, DROPPED = "queued", "sending", "sent", "failed", "dropped"
 RECEIPT_DELIVERED, RECEIPT_SEEN, RECEIPT_FAILED = "delivered", "seen", "failed"
 RECEIPTS = (RECEIPT_DELIVERED, RECEIPT_SEEN, RECEIPT_FAILED)
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A row a worker holds while it sends it."""
-
-    id: int
-    user_id: int | None
-    platform: str
-    external_id: str
-    chat_id: str
-    key: str
-    params: dict[str, Any]
-    buttons: list[Any]
-    priority: int
-    attempts: int
-    expires_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +117,7 @@ class SqlOutbox:
                 _outbox.c.external_id == external_id,
                 _outbox.c.status == QUEUED,
             )
-            .values(status=DROPPED, last_error="unreachable", updated_at=now)
+            .values(status=DROPPED, last_error=Reason.UNREACHABLE.value, updated_at=now)
         )
         return int(getattr(result, "rowcount", 0))
 

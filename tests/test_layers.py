@@ -144,3 +144,25 @@ def test_only_the_command_line_uses_the_composition_root():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert "bot.bootstrap" not in set(_runtime_imports(tree)), path.relative_to(ROOT)
+
+
+def test_rules_are_pure():
+    """handlers/rules decides without I/O: no coroutine, no unit of work, no flow context."""
+    impure = ("handlers.ports", "handlers.context", "handlers.usecases", "handlers.flows")
+    files = list((ROOT / "handlers" / "rules").rglob("*.py"))
+    assert files
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            assert not isinstance(node, ast.AsyncFunctionDef | ast.Await), (
+                f"{where}:{node.lineno} is async: use cases go to handlers/usecases"
+            )
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found = [node.module + "." + a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            else:
+                continue
+            bad = [m for m in found if m.startswith(impure)]
+            assert not bad, f"{where}:{node.lineno} imports {bad}"

@@ -19,8 +19,8 @@ from handlers.messages import Button
 from handlers.model import Adviser, Appointment, Role
 from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, name, when
 from handlers.router import Flow, Reply, Stale
-from handlers.rules import reminders
 from handlers.texts import N_, T, Text
+from handlers.usecases import reminders
 
 flow = Flow("adv", guard=adviser)
 

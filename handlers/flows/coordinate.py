@@ -28,8 +28,8 @@ from handlers.model import Audience, Session, WorkshopKind
 from handlers.notices import pick_title
 from handlers.ports import Conflict
 from handlers.router import Flow, Reply, Stale
-from handlers.rules import workshops as rules
 from handlers.texts import N_, T
+from handlers.usecases import workshops as cases
 
 flow = Flow("cw", guard=staff)
 PAGE = 8
@@ -221,7 +221,7 @@ async def set_capacity(ctx: Context) -> Reply:
     except Conflict:
         raise Stale from None  # taken meanwhile: the view shows the new numbers
     for booking in promoted:
-        await rules.promoted(
+        await cases.promoted(
             ctx.uow, ctx.policy, booking, session, centre.name if centre else "", now
         )
     ctx.clear_state()
@@ -256,7 +256,7 @@ async def move(ctx: Context) -> Reply:
     centre = await ctx.uow.centres.get(session.centre_id)
     where = centre.name if centre else ""
     moved = await ctx.uow.workshops.move(session.id, starts)
-    await rules.session_moved(ctx.uow, ctx.policy, moved, where, ctx.clock.now())
+    await cases.session_moved(ctx.uow, ctx.policy, moved, where, ctx.clock.now())
     ctx.clear_state()
     return [ctx.reply(MOVED, when=ctx.tr.format_datetime(ctx.locale, starts)),
             await _session_view(ctx, moved, replace=False)]  # fmt: skip
@@ -280,7 +280,7 @@ async def cancel(ctx: Context, session_id: str) -> Reply:
     """Cancel it: places and reminders go, everyone is told through the outbox."""
     session = await _session(ctx, session_id)
     centre = await ctx.uow.centres.get(session.centre_id)
-    told = await rules.cancel_session(
+    told = await cases.cancel_session(
         ctx.uow, session, centre.name if centre else "", ctx.clock.now()
     )
     return ctx.reply(

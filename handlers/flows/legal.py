@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
+from handlers.flows.events import cancels
 from handlers.flows.guards import person
 from handlers.flows.lookup import open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
@@ -21,10 +22,9 @@ from handlers.messages import Button, Outgoing
 from handlers.model import Appointment, Centre, Topic
 from handlers.notices import PRIORITY_DIRECT, Notice, name, when, word
 from handlers.router import Flow, Reply, Stale
-from handlers.rules import reminders
-from handlers.rules.events import cancels
 from handlers.rules.slots import Slot, free_slots
 from handlers.texts import N_, T, Text
+from handlers.usecases import reminders
 
 flow = Flow("lg", guard=person)
 DAYS_AHEAD = 14

@@ -22,6 +22,7 @@ from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton
 from handlers.router import Flow, Stale, anyone
 from handlers.rules import linking as rules
 from handlers.texts import N_, T, Text
+from handlers.usecases.linking import locked_until
 
 flow = Flow("link", guard=anyone)
 UNLINK_STATE = "link.unlink"
@@ -120,7 +121,7 @@ async def link(ctx: Context) -> Outgoing:
         return _reply(ctx, TAKEN)
     who = rules.subject(incoming.platform, incoming.user_id)
     # Checked before the code is even looked up: a locked account's right code is refused too.
-    if (until := await rules.locked_until(ctx.uow, who, now)) is not None:
+    if (until := await locked_until(ctx.uow, who, now)) is not None:
         return _locked(ctx, until)
     found = await ctx.uow.users.link_code(code)
     claimer = (incoming.platform, incoming.user_id)
@@ -131,7 +132,7 @@ async def link(ctx: Context) -> Outgoing:
         or (found.claimed_platform is not None and not mine)
     ):
         await ctx.uow.attempts.failed(rules.SCOPE, who, now)
-        if (until := await rules.locked_until(ctx.uow, who, now)) is not None:
+        if (until := await locked_until(ctx.uow, who, now)) is not None:
             return _locked(ctx, until)
         return _reply(ctx, UNKNOWN)
     owner = {a.platform for a in await ctx.uow.users.accounts(found.user_id)}

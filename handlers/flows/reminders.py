@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.flows.events import canceller_for
 from handlers.flows.guards import person
 from handlers.flows.menu import menu_button
 from handlers.model import Reminder
 from handlers.router import Flow, Reply, Stale
-from handlers.rules import reminders
-from handlers.rules.events import canceller_for
 from handlers.texts import T
+from handlers.usecases import reminders
 
 flow = Flow("rem", guard=person)
 

@@ -15,10 +15,10 @@ from handlers.messages import Button, Outgoing
 from handlers.model import ResidentStatus, Role, User
 from handlers.payloads import LocaleCode, Slug
 from handlers.router import Flow, Stale
-from handlers.rules import linking
-from handlers.rules import workshops as workshop_rules
 from handlers.rules.shifts import CHECKIN_SCOPE, TASK_NAMES
 from handlers.texts import N_, T, Text
+from handlers.usecases import linking
+from handlers.usecases import workshops as workshop_cases
 
 flow = Flow("set", guard=person)
 SETTINGS = "settings"
@@ -224,7 +224,7 @@ async def ask_delete(ctx: Context, answer: Literal["", "yes"] = "", token: str =
     for booking, session in await ctx.uow.workshops.mine(user.id, now):
         centre = await ctx.uow.centres.get(session.centre_id)
         where = centre.name if centre else ""
-        await workshop_rules.cancel_booking(ctx.uow, ctx.policy, booking, session, where, now)
+        await workshop_cases.cancel_booking(ctx.uow, ctx.policy, booking, session, where, now)
     # Wrong check-in codes are kept under a digest of the person's id: they go with the person.
     await ctx.uow.attempts.forget(CHECKIN_SCOPE, str(user.id))
     accounts = [(a.platform, a.external_id) for a in await ctx.uow.users.accounts(user.id)]

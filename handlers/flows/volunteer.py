@@ -28,6 +28,7 @@ from handlers.router import Flow, Reply, Stale
 from handlers.rules import shifts as rules
 from handlers.rules.shifts import TASK_NAMES
 from handlers.texts import N_, T, Text
+from handlers.usecases import shifts as cases
 
 flow = Flow("vol", guard=person)
 PAGE = 5
@@ -355,7 +356,7 @@ async def _send_request(ctx: Context, phone: str | None) -> Reply:
         volunteer=volunteer_name,
         centre=name(centre.name),
     )
-    await rules.tell_coordinators(
+    await cases.tell_coordinators(
         ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=user.id
     )
     ctx.clear_state()
@@ -605,11 +606,11 @@ async def typed_reason(ctx: Context) -> Reply:
     await ctx.uow.outbox.drop_ref(f"shift:{signup.id}", now)
     notice = Notice.of(
         rules.ALERT_LATE_CANCEL,
-        volunteer=await rules.volunteer_name(ctx.uow, signup.user_id),
+        volunteer=await cases.volunteer_name(ctx.uow, signup.user_id),
         reason=reason,
         **rules.shift_params(shift, centre),
     )
-    await rules.tell_coordinators(
+    await cases.tell_coordinators(
         ctx.uow, centre.id, notice, now, priority=PRIORITY_DIRECT, volunteer=signup.user_id
     )
     ctx.clear_state()
@@ -632,7 +633,7 @@ async def not_coming(ctx: Context, signup_id: str) -> Reply:
     now = ctx.clock.now()
     if now >= shift.starts_at:
         raise Stale
-    await rules.say_no(ctx.uow, signup, shift, centre, now)
+    await cases.say_no(ctx.uow, signup, shift, centre, now)
     return main_menu(ctx, NOT_COMING)
 
 
@@ -744,7 +745,7 @@ async def _code_refused(
         return ctx.reply(problem, [menu_button(ctx)], centre=ctx.centre_name(centre))
     now = ctx.clock.now()
     since = rules.day_start(now, zone(ctx))
-    used = await rules.wrong_code(ctx.uow, shift, centre, signup.user_id, now, since)
+    used = await cases.wrong_code(ctx.uow, shift, centre, signup.user_id, now, since)
     if used >= rules.CODE_TRIES:
         return _locked(ctx)
     out = ctx.reply(problem, [menu_button(ctx)], centre=ctx.centre_name(centre))
@@ -753,7 +754,7 @@ async def _code_refused(
 
 
 async def _tries_used(ctx: Context, user_id: int) -> int:
-    return await rules.code_tries_used(
+    return await cases.code_tries_used(
         ctx.uow, user_id, rules.day_start(ctx.clock.now(), zone(ctx))
     )
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
+from handlers.flows.events import cancels
 from handlers.flows.guards import person
 from handlers.flows.lookup import first_name, open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
@@ -22,9 +23,8 @@ from handlers.messages import Button
 from handlers.model import Audience, Booking, Centre, Session, WorkshopKind
 from handlers.notices import pick_title
 from handlers.router import Flow, Reply, Stale
-from handlers.rules import workshops as rules
-from handlers.rules.events import cancels
 from handlers.texts import N_, T
+from handlers.usecases import workshops as cases
 
 flow = Flow("ws", guard=person)
 PAGE = 5
@@ -306,7 +306,7 @@ async def _book(
         booked.append((booking, current))
         ctx.bookings.append("workshop" if booking.status == "confirmed" else "waitlist")
         if booking.status == "confirmed":
-            await rules.plan_reminders(ctx.uow, ctx.policy, booking, current, centre.name, now)
+            await cases.plan_reminders(ctx.uow, ctx.policy, booking, current, centre.name, now)
     if not booked:
         return ctx.reply(ALREADY, [_mine_row(ctx)])
     confirmed = [(b, s) for b, s in booked if b.status == "confirmed"]
@@ -407,7 +407,7 @@ async def cancel(ctx: Context, booking_id: str) -> Reply:
     """Cancel for real: the place goes to the first on the waiting list."""
     booking, session = await _own_booking(ctx, booking_id)
     centre = await open_centre(ctx, str(session.centre_id))
-    await rules.cancel_booking(ctx.uow, ctx.policy, booking, session, centre.name, ctx.clock.now())
+    await cases.cancel_booking(ctx.uow, ctx.policy, booking, session, centre.name, ctx.clock.now())
     return main_menu(ctx, CANCELLED, replace=True)
 
 

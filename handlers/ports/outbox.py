@@ -30,6 +30,14 @@ class Outbox(Protocol):
         self, ref: str, now: datetime, *, user_id: int | None = None, key: str | None = None
     ) -> int: ...
 
+    async def drop_for_account(self, platform: str, external_id: str, now: datetime) -> int: ...
+
+    async def locales(self, user_ids: Sequence[int]) -> dict[int, tuple[str, bool]]: ...
+
+    async def last_incoming(
+        self, platform: str, external_ids: Sequence[str]
+    ) -> dict[str, datetime | None]: ...
+
 
 class ReminderRepository(Protocol):
     """Planned reminders of events."""

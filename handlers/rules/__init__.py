@@ -1,1 +1,4 @@
-"""Planning rules: what follows from a change (reminders now; bookings and places later)."""
+"""Pure rules: decisions and texts with no I/O (no unit of work, nothing awaited).
+
+What the core does with storage is in `handlers.usecases`, which calls these.
+"""

@@ -1,11 +1,12 @@
-"""Link codes: how they are made, shown and read back, and the try limit for guessing them."""
+"""Link codes: how they are made, shown and read back, and the try limit for guessing them.
+
+The use cases that count tries are in `handlers.usecases.linking`.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
-
-from handlers.ports import UnitOfWork
+from datetime import timedelta
 
 # No 0/O, 1/I/L: a code read off one phone and typed into another is not mistyped.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,22 +45,3 @@ def platform_name(platform: str) -> str:
 def subject(platform: str, external_id: str) -> str:
     """Who is counted by the try limit: the account that types (stored as a digest)."""
     return f"{platform}:{external_id}"
-
-
-async def locked_until(uow: UnitOfWork, who: str, now: datetime) -> datetime | None:
-    """When the account may try again, if it used up its tries; None if it may try now."""
-    since = now - TRY_WINDOW
-    if await uow.attempts.count(SCOPE, who, since) < TRY_LIMIT:
-        return None
-    oldest = await uow.attempts.oldest(SCOPE, who, since)
-    return (oldest or now) + TRY_WINDOW
-
-
-async def forget_tries(uow: UnitOfWork, accounts: list[tuple[str, str]], now: datetime) -> None:
-    """Deleting one's data: drop the accounts' old wrong tries.
-
-    Tries still inside the window stay (a digest, pruned within days): otherwise deleting
-    one's data and starting again would give an account fresh tries at once.
-    """
-    for platform, external_id in accounts:
-        await uow.attempts.forget(SCOPE, subject(platform, external_id), before=now - TRY_WINDOW)

@@ -1,95 +1,39 @@
-"""Reminders: planned with an event's sign-up, re-planned or removed with it, released when due.
+"""Reminders: when they are due before an event, and the message they become.
 
 An event is named by a reference `<kind>:<id>` (`ws:12`, `legal:7`, `shift:3`); the reminder
-rows and the outbox rows they become carry it, so cancelling the event finds them all.
+rows and the outbox rows they become carry it, so cancelling the event finds them all. The use
+cases that store and release reminders are in `handlers.usecases.reminders`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from handlers.notices import PRIORITY_DIRECT, Notice, NoticeButton, when
-from handlers.ports import UnitOfWork
+from handlers.model import Reminder
+from handlers.notices import Notice, NoticeButton, when
 from handlers.texts import N_, T
 
 REMINDER = T("reminder.event", "Reminder: {what}, {when}, at {where}. Will you come?")
-QUEUED, DROPPED = "queued", "dropped"
 
 
-async def plan(
-    uow: UnitOfWork,
-    *,
-    user_id: int,
-    ref: str,
-    starts_at: datetime,
-    offsets: Sequence[timedelta],
-    now: datetime,
-    **params: Any,
-) -> int:
-    """Plan one reminder per offset before `starts_at`; times already past are skipped.
-
-    `params` fill REMINDER: `what` (use notices.word or a plain title), `when` is added here,
-    `where` (use notices.name for a centre).
-    """
-    times = sorted({starts_at - off for off in offsets if starts_at - off > now})
-    if times:
-        await uow.reminders.plan(user_id, ref, starts_at, times, params, now)
-    return len(times)
+def times(starts_at: datetime, offsets: Sequence[timedelta], now: datetime) -> list[datetime]:
+    """One reminder per offset before `starts_at`, earliest first; times already past skipped."""
+    return sorted({starts_at - off for off in offsets if starts_at - off > now})
 
 
-async def cancel(uow: UnitOfWork, *, ref: str, now: datetime, user_id: int | None = None) -> None:
-    """The event is off (for one person, or for everyone): no reminder of it goes out."""
-    await uow.reminders.cancel(ref, user_id=user_id)
-    await uow.outbox.drop_ref(ref, now, user_id=user_id)
+def stale(reminder: Reminder, now: datetime) -> bool:
+    """True if a due reminder must not go: its event began, or its person opted out."""
+    return reminder.starts_at <= now or not reminder.reminders_on
 
 
-async def replan(
-    uow: UnitOfWork,
-    *,
-    user_id: int,
-    ref: str,
-    starts_at: datetime,
-    offsets: Sequence[timedelta],
-    now: datetime,
-    **params: Any,
-) -> int:
-    """The event moved: the old reminders go, new ones are planned."""
-    await cancel(uow, ref=ref, now=now, user_id=user_id)
-    return await plan(
-        uow, user_id=user_id, ref=ref, starts_at=starts_at, offsets=offsets, now=now, **params
+def notice(reminder: Reminder) -> Notice:
+    """The message a due reminder becomes, with its "I'll come" / "I can't come" buttons."""
+    return Notice.of(
+        REMINDER,
+        [
+            [NoticeButton(N_("I'll come"), f"rem:yes:{reminder.id}", "✅")],
+            [NoticeButton(N_("I can't come"), f"rem:no:{reminder.id}", "❌")],
+        ],
+        **{**reminder.params, "when": when(reminder.starts_at)},
     )
-
-
-async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> int:
-    """Hand due reminders to the outbox; drop those whose event began or whose person opted out.
-
-    Returns how many were handled, so a caller can repeat while a backlog remains.
-    """
-    due = await uow.reminders.due(now, limit)
-    for reminder in due:
-        if reminder.starts_at <= now or not reminder.reminders_on:
-            await uow.reminders.take(reminder.id, DROPPED)
-            continue
-        # Taken before it is queued: of two processes releasing at once, one queues it.
-        if not await uow.reminders.take(reminder.id, QUEUED):
-            continue
-        notice = Notice.of(
-            REMINDER,
-            [
-                [NoticeButton(N_("I'll come"), f"rem:yes:{reminder.id}", "✅")],
-                [NoticeButton(N_("I can't come"), f"rem:no:{reminder.id}", "❌")],
-            ],
-            **{**reminder.params, "when": when(reminder.starts_at)},
-        )
-        await uow.outbox.enqueue(
-            reminder.user_id,
-            notice,
-            not_before=now,
-            now=now,
-            priority=PRIORITY_DIRECT,
-            ref=reminder.ref,
-            expires_at=reminder.starts_at,
-        )
-    return len(due)

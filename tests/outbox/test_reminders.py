@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.bootstrap import build
 from bot.config import load_settings
+from handlers.flows.events import CANCELLERS, cancels
 from handlers.notices import name, word
-from handlers.rules import reminders
-from handlers.rules.events import CANCELLERS, cancels
 from handlers.texts import N_
+from handlers.usecases import reminders
 from storage.db import session_factory
 from storage.models import OutboxRow, ReminderRow
 from tests.outbox.helpers import Recorder, onboard, tick, worker

@@ -11,9 +11,9 @@ from bot.config import load_settings
 from bot.delivery import DeliveryWorker, Limiter, Platform, Result, Verdict
 from bot.scheduler import release_reminders
 from handlers.notices import Notice
-from handlers.rules import reminders
 from handlers.rules.reminders import REMINDER
 from handlers.texts import REGISTRY, T
+from handlers.usecases import reminders
 from storage.db import create_engine
 from storage.outbox import Outcome
 from tests.outbox.helpers import Recorder, SimTime, enqueue, onboard, worker

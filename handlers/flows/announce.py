@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal, get_args
 
 from handlers.context import Context, rows_of
 from handlers.flows.guards import staff
@@ -41,6 +42,7 @@ from handlers.model import (
     User,
 )
 from handlers.notices import broadcast_text, pick_title, render, with_attachment
+from handlers.payloads import CentreId
 from handlers.router import Flow, Reply, Stale
 from handlers.rules.broadcasts import (
     MAX_TEXT,
@@ -55,13 +57,27 @@ from handlers.texts import N_, T
 flow = Flow("bc", guard=staff)
 PAGE = 8
 MAX_PHOTO_REF = 200
-WRITTEN = ("en", "sr", "bs", "de", "rom")  # Serbian Cyrillic readers get `sr` transliterated
+Written = Literal["en", "sr", "bs", "de", "rom"]  # Serbian Cyrillic readers get `sr` transliterated
+WRITTEN: tuple[Written, ...] = get_args(Written)
 PLATFORMS = {"telegram": "Telegram", "viber": "Viber", "console": "Console"}
 STATUS_NAMES = {
     BroadcastStatus.DRAFT: N_("draft"), BroadcastStatus.SCHEDULED: N_("scheduled"),
     BroadcastStatus.SENDING: N_("sending"), BroadcastStatus.DONE: N_("done"),
     BroadcastStatus.STOPPED: N_("stopped"), BroadcastStatus.CANCELLED: N_("cancelled"),
 }  # fmt: skip
+
+
+class Choice(StrEnum):
+    """The audience choice a `bc:t` button switches; the value after it says to what."""
+
+    CENTRE = "c"  # a centre's id
+    STATUS = "s"  # returnee or local
+    VOLUNTEERS = "v"  # 1
+    WORKSHOP = "w"  # a workshop's id, 0 for any
+    LEGAL = "j"  # a centre's id, 0 for no appointment needed
+    LANGUAGE = "g"  # one of WRITTEN
+    EVERYONE = "e"  # 0
+
 
 HOME = T("bc.home", "Announcements: news for the people in the programme, in their languages.")
 NO_CENTRE = T(
@@ -215,29 +231,26 @@ async def home(ctx: Context) -> Reply:
     ctx.clear_state()
     label = N_("All announcements") if Role.ADMIN in user.roles else N_("My announcements")
     rows = [
-        [ctx.button(N_("New announcement"), "bc:new", icon="➕")],
-        [ctx.button(label, "bc:l:0", icon="📋")],
+        [ctx.button(N_("New announcement"), new.link(), icon="➕")],
+        [ctx.button(label, listing.link(0), icon="📋")],
         menu_button(ctx),
     ]
     return ctx.reply(HOME, rows, replace=True)
 
 
 @flow.on_button("l")
-async def listing(ctx: Context, page: str) -> Reply:
+async def listing(ctx: Context, page: int) -> Reply:
     """Newest first: a coordinator's own; everyone's for admins (the audit trail)."""
     user = sender(ctx)
     ctx.clear_state()
-    number = parse_id(page)
-    if number is None:
-        raise Stale
     admin = Role.ADMIN in user.roles
     found = await ctx.uow.broadcasts.recent(
-        limit=PAGE + 1, offset=number * PAGE, created_by=None if admin else user.id
+        limit=PAGE + 1, offset=page * PAGE, created_by=None if admin else user.id
     )
     rows = [[Button(f"#{b.id} · {_snippet(b)}", _open(b))] for b in found[:PAGE]]
     if len(found) > PAGE:
-        rows.append([ctx.button(N_("More"), f"bc:l:{number + 1}")])
-    rows.append([_back(ctx, "bc:home"), *menu_button(ctx)])
+        rows.append([ctx.button(N_("More"), listing.link(page + 1))])
+    rows.append([_back(ctx, home.link()), *menu_button(ctx)])
     if not found:
         return ctx.reply(NONE_YET, rows, replace=True)
     lines = []
@@ -282,7 +295,7 @@ async def first_text(ctx: Context) -> Reply:
 
 
 @flow.on_button("d")
-async def draft_page(ctx: Context, broadcast_id: str) -> Reply:
+async def draft_page(ctx: Context, broadcast_id: int) -> Reply:
     """A draft: its texts, default language, audience and attachment."""
     b = await _editable(ctx, broadcast_id)
     return await _draft_page(ctx, b.id)
@@ -292,12 +305,12 @@ async def _draft_page(ctx: Context, broadcast_id: int, *, replace: bool = True) 
     b = await _own(ctx, broadcast_id, BroadcastStatus.DRAFT)
     i = b.id
     rows = [
-        [ctx.button(N_("Languages"), f"bc:lg:{i}", icon="✍️"),
-         ctx.button(N_("Default language"), f"bc:df:{i}", icon="🌐")],
-        [ctx.button(N_("Audience"), f"bc:a:{i}", icon="👥"),
-         ctx.button(N_("Photo or pin"), f"bc:at:{i}", icon="📎")],
-        [ctx.button(N_("Preview"), f"bc:p:{i}", icon="👁")],
-        [ctx.button(N_("Delete draft"), f"bc:s:{i}", icon="🗑"), _back(ctx, "bc:home")],
+        [ctx.button(N_("Languages"), languages.link(i), icon="✍️"),
+         ctx.button(N_("Default language"), default_language.link(i), icon="🌐")],
+        [ctx.button(N_("Audience"), audience.link(i), icon="👥"),
+         ctx.button(N_("Photo or pin"), attachment.link(i), icon="📎")],
+        [ctx.button(N_("Preview"), preview.link(i), icon="👁")],
+        [ctx.button(N_("Delete draft"), ask_stop.link(i), icon="🗑"), _back(ctx, home.link())],
     ]  # fmt: skip
     return ctx.reply(
         DRAFT, rows, replace=replace, id=i,
@@ -308,26 +321,26 @@ async def _draft_page(ctx: Context, broadcast_id: int, *, replace: bool = True) 
 
 
 @flow.on_button("lg")
-async def languages(ctx: Context, broadcast_id: str) -> Reply:
+async def languages(ctx: Context, broadcast_id: int) -> Reply:
     """Write (or write anew) the text in one language."""
     b = await _editable(ctx, broadcast_id)
     buttons = [
-        ctx.button(LANGUAGE_NAMES[k], f"bc:tl:{b.id}:{k}", icon="✅" if k in b.texts else "▫️")
+        ctx.button(LANGUAGE_NAMES[k], text_in.link(b.id, k), icon="✅" if k in b.texts else "▫️")
         for k in WRITTEN
     ]
     return ctx.reply(
-        PICK_LANGUAGE, [*rows_of(buttons, 3), [_back(ctx, f"bc:d:{b.id}")]], replace=True
+        PICK_LANGUAGE, [*rows_of(buttons, 3), [_back(ctx, draft_page.link(b.id))]], replace=True
     )
 
 
 @flow.on_button("tl")
-async def text_in(ctx: Context, broadcast_id: str, lang: str) -> Reply:
+async def text_in(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
     """Ask for the text in `lang`."""
     b = await _editable(ctx, broadcast_id)
-    if lang not in WRITTEN:
-        raise Stale
     ctx.set_state("bc.tr", id=b.id, lang=lang)
-    return ctx.reply(ASK_TEXT_IN, [[_back(ctx, f"bc:d:{b.id}")]], language=LANGUAGE_NAMES[lang])
+    return ctx.reply(
+        ASK_TEXT_IN, [[_back(ctx, draft_page.link(b.id))]], language=LANGUAGE_NAMES[lang]
+    )
 
 
 @flow.on_state("bc.tr")
@@ -339,7 +352,7 @@ async def translation(ctx: Context) -> Reply:
         raise Stale
     text = _typed(ctx)
     if text is None:
-        return ctx.reply(BAD_TEXT, [[_back(ctx, f"bc:d:{b.id}")]], max=MAX_TEXT)
+        return ctx.reply(BAD_TEXT, [[_back(ctx, draft_page.link(b.id))]], max=MAX_TEXT)
     if not await ctx.uow.broadcasts.edit(b.id, texts={**b.texts, lang: text}):
         raise Stale
     ctx.clear_state()
@@ -347,23 +360,25 @@ async def translation(ctx: Context) -> Reply:
 
 
 @flow.on_button("df")
-async def default_language(ctx: Context, broadcast_id: str) -> Reply:
+async def default_language(ctx: Context, broadcast_id: int) -> Reply:
     """Which written text goes to people whose language is not written."""
     b = await _editable(ctx, broadcast_id)
     buttons = [
         ctx.button(
-            LANGUAGE_NAMES[k], f"bc:dl:{b.id}:{k}", icon="✅" if k == b.default_locale else "▫️"
+            LANGUAGE_NAMES[k],
+            set_default.link(b.id, k),
+            icon="✅" if k == b.default_locale else "▫️",
         )
         for k in WRITTEN
         if k in b.texts
     ]
     return ctx.reply(
-        PICK_DEFAULT, [*rows_of(buttons, 3), [_back(ctx, f"bc:d:{b.id}")]], replace=True
+        PICK_DEFAULT, [*rows_of(buttons, 3), [_back(ctx, draft_page.link(b.id))]], replace=True
     )
 
 
 @flow.on_button("dl")
-async def set_default(ctx: Context, broadcast_id: str, lang: str) -> Reply:
+async def set_default(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
     """Make a written text the default."""
     b = await _editable(ctx, broadcast_id)
     if lang not in b.texts or not await ctx.uow.broadcasts.edit(b.id, default_locale=lang):
@@ -373,7 +388,7 @@ async def set_default(ctx: Context, broadcast_id: str, lang: str) -> Reply:
 
 # -- the audience --------------------------------------------------------------------------------
 @flow.on_button("a")
-async def audience(ctx: Context, broadcast_id: str) -> Reply:
+async def audience(ctx: Context, broadcast_id: int) -> Reply:
     """The audience editor: centres (admins), returnees/locals, volunteers, languages, …"""
     b = await _editable(ctx, broadcast_id)
     return await _audience_page(ctx, b)
@@ -382,31 +397,35 @@ async def audience(ctx: Context, broadcast_id: str) -> Reply:
 async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
     target, i = _scope(ctx, b.target), b.id
 
-    def toggle(label: str, field: str, value: object, on: bool) -> Button:
-        return ctx.button(label, f"bc:t:{i}:{field}:{value}", icon="✅" if on else "▫️")
+    def toggle(label: str, field: Choice, value: str, on: bool) -> Button:
+        return ctx.button(label, choose.link(i, field, value), icon="✅" if on else "▫️")
 
     rows: list[list[Button]] = []
     centres = await _centres(ctx)
     if allowed_centres(sender(ctx)) is None or len(centres) > 1:  # a choice to make
         rows += rows_of(
             [Button(f"{'✅' if c.id in target.centres else '▫️'} {ctx.centre_name(c)}",
-                    f"bc:t:{i}:c:{c.id}") for c in centres]
+                    choose.link(i, Choice.CENTRE, str(c.id))) for c in centres]
         )  # fmt: skip
     rows.append(
-        [toggle(N_("Returnees only"), "s", "returnee", target.status is ResidentStatus.RETURNEE),
-         toggle(N_("Local residents only"), "s", "local", target.status is ResidentStatus.LOCAL)]
+        [toggle(N_("Returnees only"), Choice.STATUS, ResidentStatus.RETURNEE.value,
+                target.status is ResidentStatus.RETURNEE),
+         toggle(N_("Local residents only"), Choice.STATUS, ResidentStatus.LOCAL.value,
+                target.status is ResidentStatus.LOCAL)]
     )  # fmt: skip
-    rows.append([toggle(N_("Volunteers only"), "v", 1, target.volunteers)])
+    rows.append([toggle(N_("Volunteers only"), Choice.VOLUNTEERS, "1", target.volunteers)])
     rows.append(
-        [ctx.button(N_("Workshop"), f"bc:aw:{i}", icon="✅" if target.workshop_id else "📅"),
-         ctx.button(N_("Legal appointment"), f"bc:aj:{i}",
+        [ctx.button(N_("Workshop"), pick_workshop.link(i),
+                    icon="✅" if target.workshop_id else "📅"),
+         ctx.button(N_("Legal appointment"), pick_legal.link(i),
                     icon="✅" if target.legal_centre else "⚖️")]
     )  # fmt: skip
     rows += rows_of(
-        [Button(f"{'✅' if k in target.locales else '▫️'} {LANGUAGE_NAMES[k]}", f"bc:t:{i}:g:{k}")
-         for k in WRITTEN], 3,
+        [Button(f"{'✅' if k in target.locales else '▫️'} {LANGUAGE_NAMES[k]}",
+                choose.link(i, Choice.LANGUAGE, k)) for k in WRITTEN], 3,
     )  # fmt: skip
-    rows.append([ctx.button(N_("Everyone"), f"bc:t:{i}:e:0", icon="👥"), _back(ctx, f"bc:d:{i}")])
+    everyone = ctx.button(N_("Everyone"), choose.link(i, Choice.EVERYONE, "0"), icon="👥")
+    rows.append([everyone, _back(ctx, draft_page.link(i))])
     total = sum((await ctx.uow.broadcasts.count(target, ctx.clock.now())).values())
     return ctx.reply(
         AUDIENCE, rows, replace=True, audience=await _audience(ctx, target), total=total
@@ -414,41 +433,41 @@ async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
 
 
 @flow.on_button("t")
-async def choose(ctx: Context, broadcast_id: str, field: str, value: str) -> Reply:
+async def choose(ctx: Context, broadcast_id: int, field: Choice, value: str) -> Reply:
     """Switch one audience choice; the result is always limited to what the sender may reach."""
     b = await _editable(ctx, broadcast_id)
     user, target = sender(ctx), b.target
     number = parse_id(value)
     allowed = allowed_centres(user)
-    if field == "c" and number is not None:
+    if field is Choice.CENTRE and number is not None:
         if allowed is not None and number not in allowed:
             raise Stale  # a forged centre: not one they are bound to
         await open_centre(ctx, value)
         centres = set(target.centres) ^ {number}
         target = replace(target, centres=tuple(sorted(centres)))
-    elif field == "s" and value in ("returnee", "local"):
+    elif field is Choice.STATUS and value in ("returnee", "local"):
         status = ResidentStatus(value)
         target = replace(target, status=None if target.status is status else status)
-    elif field == "v" and value == "1":
+    elif field is Choice.VOLUNTEERS and value == "1":
         target = replace(target, volunteers=not target.volunteers)
-    elif field == "w" and number is not None:
+    elif field is Choice.WORKSHOP and number is not None:
         if number and number not in {s.workshop_id for s in await _workshops(ctx)}:
             raise Stale
         chosen = None if number in (0, target.workshop_id) else number
         target = replace(target, workshop_id=chosen)
-    elif field == "j" and number is not None:
+    elif field is Choice.LEGAL and number is not None:
         if number and (allowed is not None and number not in allowed):
             raise Stale  # a forged centre: not one of theirs
         if number:
             await open_centre(ctx, value)
         legal = None if number in (0, target.legal_centre) else number
         target = replace(target, legal_centre=legal)
-    elif field == "g" and value in WRITTEN:
+    elif field is Choice.LANGUAGE and value in WRITTEN:
         pair = {"sr", "sr_Cyrl"} if value == "sr" else {value}
         had = set(target.locales)
         locales = had - pair if value in had else had | pair
         target = replace(target, locales=tuple(sorted(locales)))
-    elif field == "e" and value == "0":
+    elif field is Choice.EVERYONE and value == "0":
         target = Target()
     else:
         raise Stale
@@ -458,61 +477,63 @@ async def choose(ctx: Context, broadcast_id: str, field: str, value: str) -> Rep
 
 
 @flow.on_button("aw")
-async def pick_workshop(ctx: Context, broadcast_id: str) -> Reply:
+async def pick_workshop(ctx: Context, broadcast_id: int) -> Reply:
     """People signed up for which upcoming workshop (at the sender's centres)?"""
     b = await _editable(ctx, broadcast_id)
     buttons = [
         Button(
             f"{'✅ ' if s.workshop_id == b.target.workshop_id else ''}"
             f"{pick_title(s.titles, ctx.locale)[:40]} · {_short(ctx, s.starts_at)}",
-            f"bc:t:{b.id}:w:{s.workshop_id}",
+            choose.link(b.id, Choice.WORKSHOP, str(s.workshop_id)),
         )
         for s in await _workshops(ctx)
     ]
     rows = [[button] for button in buttons]
-    rows.append([ctx.button(N_("Any workshop"), f"bc:t:{b.id}:w:0", icon="▫️"),
-                 _back(ctx, f"bc:a:{b.id}")])  # fmt: skip
+    any_workshop = choose.link(b.id, Choice.WORKSHOP, "0")
+    rows.append([ctx.button(N_("Any workshop"), any_workshop, icon="▫️"),
+                 _back(ctx, audience.link(b.id))])  # fmt: skip
     return ctx.reply(PICK_WORKSHOP, rows, replace=True)
 
 
 @flow.on_button("aj")
-async def pick_legal(ctx: Context, broadcast_id: str) -> Reply:
+async def pick_legal(ctx: Context, broadcast_id: int) -> Reply:
     """People with an upcoming legal appointment at which centre?"""
     b = await _editable(ctx, broadcast_id)
     centres = await _centres(ctx)
     buttons = [
         Button(f"{'✅ ' if c.id == b.target.legal_centre else ''}{ctx.centre_name(c)}",
-               f"bc:t:{b.id}:j:{c.id}") for c in centres
+               choose.link(b.id, Choice.LEGAL, str(c.id))) for c in centres
     ]  # fmt: skip
-    rows = [*rows_of(buttons), [ctx.button(N_("No appointment needed"), f"bc:t:{b.id}:j:0",
-                                           icon="▫️"), _back(ctx, f"bc:a:{b.id}")]]  # fmt: skip
+    none = choose.link(b.id, Choice.LEGAL, "0")
+    rows = [*rows_of(buttons), [ctx.button(N_("No appointment needed"), none, icon="▫️"),
+                                _back(ctx, audience.link(b.id))]]  # fmt: skip
     return ctx.reply(PICK_LEGAL, rows, replace=True)
 
 
 # -- the attachment ------------------------------------------------------------------------------
 @flow.on_button("at")
-async def attachment(ctx: Context, broadcast_id: str) -> Reply:
+async def attachment(ctx: Context, broadcast_id: int) -> Reply:
     """A photo, a centre's pin, or nothing."""
     b = await _editable(ctx, broadcast_id)
     pins = [
-        ctx.button(ctx.centre_name(c), f"bc:pin:{b.id}:{c.id}", icon="📍")
+        ctx.button(ctx.centre_name(c), pin.link(b.id, CentreId(c.id)), icon="📍")
         for c in await _centres(ctx)
     ]
     rows = [
-        [ctx.button(N_("Send a photo"), f"bc:ph:{b.id}", icon="🖼")],
+        [ctx.button(N_("Send a photo"), ask_photo.link(b.id), icon="🖼")],
         *rows_of(pins),
-        [ctx.button(N_("No attachment"), f"bc:pin:{b.id}:0", icon="▫️"),
-         _back(ctx, f"bc:d:{b.id}")],
+        [ctx.button(N_("No attachment"), pin.link(b.id, CentreId(0)), icon="▫️"),
+         _back(ctx, draft_page.link(b.id))],
     ]  # fmt: skip
     return ctx.reply(ATTACHMENT, rows, replace=True, attachment=await _attachment(ctx, b))
 
 
 @flow.on_button("ph")
-async def ask_photo(ctx: Context, broadcast_id: str) -> Reply:
+async def ask_photo(ctx: Context, broadcast_id: int) -> Reply:
     """Wait for a photo."""
     b = await _editable(ctx, broadcast_id)
     ctx.set_state("bc.photo", id=b.id)
-    return ctx.reply(ASK_PHOTO, [[_back(ctx, f"bc:at:{b.id}")]])
+    return ctx.reply(ASK_PHOTO, [[_back(ctx, attachment.link(b.id))]])
 
 
 @flow.on_state("bc.photo", photos=True)
@@ -521,7 +542,7 @@ async def photo(ctx: Context) -> Reply:
     b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
     ref = ctx.incoming.text.strip()
     if ctx.incoming.kind is not Kind.PHOTO or not ref or len(ref) > MAX_PHOTO_REF:
-        return ctx.reply(ASK_PHOTO, [[_back(ctx, f"bc:at:{b.id}")]])
+        return ctx.reply(ASK_PHOTO, [[_back(ctx, attachment.link(b.id))]])
     if not await ctx.uow.broadcasts.edit(b.id, photo=ref):
         raise Stale
     ctx.clear_state()
@@ -529,16 +550,15 @@ async def photo(ctx: Context) -> Reply:
 
 
 @flow.on_button("pin")
-async def pin(ctx: Context, broadcast_id: str, centre_id: str) -> Reply:
+async def pin(ctx: Context, broadcast_id: int, centre: CentreId) -> Reply:
     """A centre's pin (0: no attachment)."""
     b = await _editable(ctx, broadcast_id)
-    if centre_id == "0":
+    if centre == 0:
         done = await ctx.uow.broadcasts.edit(b.id, clear_attachment=True)
     else:
-        centre = await open_centre(ctx, centre_id)
-        if centre.id not in {c.id for c in await _centres(ctx)}:
+        if centre not in {c.id for c in await _centres(ctx)}:
             raise Stale  # a forged centre: not one they are bound to
-        done = await ctx.uow.broadcasts.edit(b.id, pin_centre=centre.id)
+        done = await ctx.uow.broadcasts.edit(b.id, pin_centre=centre)
     if not done:
         raise Stale
     return await _draft_page(ctx, b.id)
@@ -546,7 +566,7 @@ async def pin(ctx: Context, broadcast_id: str, centre_id: str) -> Reply:
 
 # -- preview, send, schedule ---------------------------------------------------------------------
 @flow.on_button("p")
-async def preview(ctx: Context, broadcast_id: str) -> Reply:
+async def preview(ctx: Context, broadcast_id: int) -> Reply:
     """The message exactly as a recipient in the default language gets it, then the numbers."""
     b = await _editable(ctx, broadcast_id)
     target, i = _scope(ctx, b.target), b.id
@@ -557,15 +577,15 @@ async def preview(ctx: Context, broadcast_id: str) -> Reply:
     lang, chat = b.default_locale, ctx.incoming.chat_id
     shown = render(ctx.tr, lang, chat, MESSAGE.key, {"text": broadcast_text(b, lang)}, [])
     shown = with_attachment(shown, b, centre, lang)
-    back = [_back(ctx, f"bc:d:{i}"), ctx.button(N_("Cancel"), f"bc:s:{i}", icon="❌")]
+    back = [_back(ctx, draft_page.link(i)), ctx.button(N_("Cancel"), ask_stop.link(i), icon="❌")]
     if not total:
         return [
             shown,
-            ctx.reply(NOBODY, [[ctx.button(N_("Audience"), f"bc:a:{i}", icon="👥")], back]),
+            ctx.reply(NOBODY, [[ctx.button(N_("Audience"), audience.link(i), icon="👥")], back]),
         ]
     rows = [
-        [ctx.button(N_("Send now"), f"bc:go:{i}", icon="📣"),
-         ctx.button(N_("Send at a time"), f"bc:w:{i}", icon="🕓")],
+        [ctx.button(N_("Send now"), send_now.link(i), icon="📣"),
+         ctx.button(N_("Send at a time"), ask_when.link(i), icon="🕓")],
         back,
     ]  # fmt: skip
     platforms = ", ".join(f"{PLATFORMS.get(p, p)} {n}" for p, n in sorted(counts.items()))
@@ -579,17 +599,17 @@ async def preview(ctx: Context, broadcast_id: str) -> Reply:
 
 
 @flow.on_button("go")
-async def send_now(ctx: Context, broadcast_id: str) -> Reply:
+async def send_now(ctx: Context, broadcast_id: int) -> Reply:
     """Queue a message to everyone in the audience now; of two presses, one sends."""
     user = sender(ctx)
     ctx.clear_state()
     b = await _own(ctx, broadcast_id)
-    done = [[ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊"), *menu_button(ctx)]]
+    done = [[ctx.button(N_("See the report"), report.link(b.id), icon="📊"), *menu_button(ctx)]]
     if b.status is not BroadcastStatus.DRAFT:
         return ctx.reply(ALREADY, done, replace=True)
     target, now = _scope(ctx, b.target), ctx.clock.now()
     if not sum((await ctx.uow.broadcasts.count(target, now)).values()):
-        return ctx.reply(NOBODY, [[ctx.button(N_("Audience"), f"bc:a:{b.id}", icon="👥")]])
+        return ctx.reply(NOBODY, [[ctx.button(N_("Audience"), audience.link(b.id), icon="👥")]])
     # Checked again right before: the sender may have been unbound from a centre meanwhile.
     if not await ctx.uow.broadcasts.edit(b.id, target=target):
         return ctx.reply(ALREADY, done, replace=True)
@@ -600,11 +620,11 @@ async def send_now(ctx: Context, broadcast_id: str) -> Reply:
 
 
 @flow.on_button("w")
-async def ask_when(ctx: Context, broadcast_id: str) -> Reply:
+async def ask_when(ctx: Context, broadcast_id: int) -> Reply:
     """Send at a time: ask for the day and time."""
     b = await _editable(ctx, broadcast_id)
     ctx.set_state("bc.when", id=b.id)
-    return ctx.reply(ASK_WHEN, [[_back(ctx, f"bc:p:{b.id}")]])
+    return ctx.reply(ASK_WHEN, [[_back(ctx, preview.link(b.id))]])
 
 
 @flow.on_state("bc.when")
@@ -612,7 +632,7 @@ async def when(ctx: Context) -> Reply:
     """`24.11.2026 18:00` in the programme's timezone, in the future."""
     user = sender(ctx)
     b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
-    back = [[_back(ctx, f"bc:p:{b.id}")]]
+    back = [[_back(ctx, preview.link(b.id))]]
     parts = ctx.incoming.text.split() if ctx.incoming.kind is Kind.TEXT else []
     day = typed_day(ctx, parts[0]) if len(parts) == 2 else None
     clock = typed_time(parts[1]) if len(parts) == 2 else None
@@ -622,17 +642,17 @@ async def when(ctx: Context) -> Reply:
     if at <= ctx.clock.now():
         return ctx.reply(BAD_WHEN, back)
     ctx.clear_state()
-    done = [[ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊"), *menu_button(ctx)]]
+    done = [[ctx.button(N_("See the report"), report.link(b.id), icon="📊"), *menu_button(ctx)]]
     edited = await ctx.uow.broadcasts.edit(b.id, target=_scope(ctx, b.target))
     if not edited or not await ctx.uow.broadcasts.schedule(b.id, at, user.id):
         return ctx.reply(ALREADY, done)
-    row = [ctx.button(N_("Cancel it"), f"bc:s:{b.id}", icon="❌"), *menu_button(ctx)]
+    row = [ctx.button(N_("Cancel it"), ask_stop.link(b.id), icon="❌"), *menu_button(ctx)]
     return ctx.reply(SCHEDULED, [row], when=ctx.tr.format_datetime(ctx.locale, at))
 
 
 # -- report, cancel, stop ------------------------------------------------------------------------
 @flow.on_button("r")
-async def report(ctx: Context, broadcast_id: str) -> Reply:
+async def report(ctx: Context, broadcast_id: int) -> Reply:
     """Where an announcement stands; for one sent, what arrived."""
     ctx.clear_state()
     b = await _own(ctx, broadcast_id)
@@ -642,13 +662,13 @@ async def report(ctx: Context, broadcast_id: str) -> Reply:
 async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoing:
     i, rows = b.id, []
     if b.status is BroadcastStatus.DRAFT:
-        rows.append([ctx.button(N_("Open the draft"), f"bc:d:{i}", icon="✏️")])
+        rows.append([ctx.button(N_("Open the draft"), draft_page.link(i), icon="✏️")])
     if b.status is BroadcastStatus.SCHEDULED:
-        rows.append([ctx.button(N_("Cancel it"), f"bc:s:{i}", icon="❌")])
+        rows.append([ctx.button(N_("Cancel it"), ask_stop.link(i), icon="❌")])
     if b.status is BroadcastStatus.SENDING:
-        rows.append([ctx.button(N_("Stop sending"), f"bc:s:{i}", icon="⛔"),
-                     ctx.button(N_("Refresh"), f"bc:r:{i}", icon="🔄")])  # fmt: skip
-    rows.append([_back(ctx, "bc:l:0"), *menu_button(ctx)])
+        rows.append([ctx.button(N_("Stop sending"), ask_stop.link(i), icon="⛔"),
+                     ctx.button(N_("Refresh"), report.link(i), icon="🔄")])  # fmt: skip
+    rows.append([_back(ctx, listing.link(0)), *menu_button(ctx)])
     common: dict[str, Any] = {
         "id": i, "status": ctx._(STATUS_NAMES[b.status]), "by": b.created_by or "?",
         "when": ctx.tr.format_datetime(ctx.locale, b.started_at or b.send_at or b.created_at),
@@ -667,7 +687,7 @@ async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoi
 
 
 @flow.on_button("s")
-async def ask_stop(ctx: Context, broadcast_id: str) -> Reply:
+async def ask_stop(ctx: Context, broadcast_id: int) -> Reply:
     """Delete a draft, cancel a scheduled one or stop sending: are you sure?"""
     ctx.clear_state()
     b = await _own(ctx, broadcast_id)
@@ -677,27 +697,24 @@ async def ask_stop(ctx: Context, broadcast_id: str) -> Reply:
     }.get(b.status)  # fmt: skip
     if question is None:
         return await _report(ctx, b)
-    back = f"bc:d:{b.id}" if b.status is BroadcastStatus.DRAFT else f"bc:r:{b.id}"
-    return ctx.reply(
-        question,
-        [[ctx.button(N_("Yes"), f"bc:ss:{b.id}", icon="⛔"), ctx.button(N_("No"), back, icon="◀️")]],
-        replace=True,
-    )
+    back = draft_page.link(b.id) if b.status is BroadcastStatus.DRAFT else report.link(b.id)
+    yes = ctx.button(N_("Yes"), stop.link(b.id), icon="⛔")
+    return ctx.reply(question, [[yes, ctx.button(N_("No"), back, icon="◀️")]], replace=True)
 
 
 @flow.on_button("ss")
-async def stop(ctx: Context, broadcast_id: str) -> Reply:
+async def stop(ctx: Context, broadcast_id: int) -> Reply:
     """Do it: nothing more goes out (what a worker is sending this moment still arrives)."""
     b = await _own(ctx, broadcast_id)
     if not await ctx.uow.broadcasts.stop(b.id, ctx.clock.now()):
         return await _report(ctx, await _own(ctx, b.id))
-    rows = [[_back(ctx, "bc:l:0"), *menu_button(ctx)]]
+    rows = [[_back(ctx, listing.link(0)), *menu_button(ctx)]]
     if b.status is BroadcastStatus.DRAFT:
         return ctx.reply(DELETED, rows, replace=True)
     if b.status is BroadcastStatus.SCHEDULED:
         return ctx.reply(CANCELLED, rows, replace=True)
     counts = await ctx.uow.broadcasts.report(b.id)
-    see = [ctx.button(N_("See the report"), f"bc:r:{b.id}", icon="📊")]
+    see = [ctx.button(N_("See the report"), report.link(b.id), icon="📊")]
     return ctx.reply(STOPPED, [see, *rows], replace=True, delivered=counts["delivered"])
 
 
@@ -718,7 +735,7 @@ def _back(ctx: Context, payload: str) -> Button:
 
 def _open(b: Broadcast) -> str:
     """A draft opens for editing; any other shows where it stands."""
-    return f"bc:d:{b.id}" if b.status is BroadcastStatus.DRAFT else f"bc:r:{b.id}"
+    return draft_page.link(b.id) if b.status is BroadcastStatus.DRAFT else report.link(b.id)
 
 
 def _short(ctx: Context, moment: datetime) -> str:

@@ -24,8 +24,8 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from handlers.context import Context, rows_of
-from handlers.flows.guards import staff
-from handlers.flows.lookup import open_centre, parse_id
+from handlers.flows.guards import announcement_writer, coordinator_of_or_none, every, staff
+from handlers.flows.lookup import open_centre, parse_id, signed_up
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time, zone
 from handlers.locales import LANGUAGE_NAMES
@@ -48,13 +48,13 @@ from handlers.rules.broadcasts import (
     MAX_TEXT,
     MESSAGE,
     allowed_centres,
-    may_broadcast,
     scoped,
     within,
 )
 from handlers.texts import N_, T
 
 flow = Flow("bc", guard=staff)
+OWN = announcement_writer("broadcast_id")  # its writer or an admin, within their centres
 PAGE = 8
 MAX_PHOTO_REF = 200
 Written = Literal["en", "sr", "bs", "de", "rom"]  # Serbian Cyrillic readers get `sr` transliterated
@@ -183,11 +183,17 @@ PIN = T("bc.pin", "the map pin of {centre}")
 
 # -- who may, and which announcement -------------------------------------------------------------
 def sender(ctx: Context) -> User:
-    """The person, if they may send announcements; Stale otherwise (checked on every step)."""
-    if not may_broadcast(ctx.user):
+    """The person sending: the flow's guard lets in only coordinators and admins."""
+    return signed_up(ctx)
+
+
+async def _announcement(ctx: Context, broadcast_id: int, *status: BroadcastStatus) -> Broadcast:
+    """The announcement a route names (its guard checked whose it is); Stale if it is gone or,
+    when `status` is given, in none of them: an old button, sent, scheduled or cancelled since."""
+    found = await ctx.uow.broadcasts.get(broadcast_id)
+    if found is None or (status and found.status not in status):
         raise Stale
-    assert ctx.user is not None
-    return ctx.user
+    return found
 
 
 async def _own(ctx: Context, broadcast_id: object, *draft: BroadcastStatus) -> Broadcast:
@@ -204,9 +210,10 @@ async def _own(ctx: Context, broadcast_id: object, *draft: BroadcastStatus) -> B
     return found
 
 
-async def _editable(ctx: Context, broadcast_id: object) -> Broadcast:
+async def _editable(ctx: Context, broadcast_id: int) -> Broadcast:
+    """A draft to change (any unfinished step ends); Stale if it is no longer a draft."""
     ctx.clear_state()
-    return await _own(ctx, broadcast_id, BroadcastStatus.DRAFT)
+    return await _announcement(ctx, broadcast_id, BroadcastStatus.DRAFT)
 
 
 def _scope(ctx: Context, target: Target) -> Target:
@@ -294,7 +301,7 @@ async def first_text(ctx: Context) -> Reply:
     return await _draft_page(ctx, draft.id, replace=False)
 
 
-@flow.on_button("d")
+@flow.on_button("d", guard=OWN)
 async def draft_page(ctx: Context, broadcast_id: int) -> Reply:
     """A draft: its texts, default language, audience and attachment."""
     b = await _editable(ctx, broadcast_id)
@@ -302,7 +309,7 @@ async def draft_page(ctx: Context, broadcast_id: int) -> Reply:
 
 
 async def _draft_page(ctx: Context, broadcast_id: int, *, replace: bool = True) -> Outgoing:
-    b = await _own(ctx, broadcast_id, BroadcastStatus.DRAFT)
+    b = await _announcement(ctx, broadcast_id, BroadcastStatus.DRAFT)
     i = b.id
     rows = [
         [ctx.button(N_("Languages"), languages.link(i), icon="✍️"),
@@ -320,7 +327,7 @@ async def _draft_page(ctx: Context, broadcast_id: int, *, replace: bool = True) 
     )  # fmt: skip
 
 
-@flow.on_button("lg")
+@flow.on_button("lg", guard=OWN)
 async def languages(ctx: Context, broadcast_id: int) -> Reply:
     """Write (or write anew) the text in one language."""
     b = await _editable(ctx, broadcast_id)
@@ -333,7 +340,7 @@ async def languages(ctx: Context, broadcast_id: int) -> Reply:
     )
 
 
-@flow.on_button("tl")
+@flow.on_button("tl", guard=OWN)
 async def text_in(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
     """Ask for the text in `lang`."""
     b = await _editable(ctx, broadcast_id)
@@ -359,7 +366,7 @@ async def translation(ctx: Context) -> Reply:
     return await _draft_page(ctx, b.id, replace=False)
 
 
-@flow.on_button("df")
+@flow.on_button("df", guard=OWN)
 async def default_language(ctx: Context, broadcast_id: int) -> Reply:
     """Which written text goes to people whose language is not written."""
     b = await _editable(ctx, broadcast_id)
@@ -377,7 +384,7 @@ async def default_language(ctx: Context, broadcast_id: int) -> Reply:
     )
 
 
-@flow.on_button("dl")
+@flow.on_button("dl", guard=OWN)
 async def set_default(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
     """Make a written text the default."""
     b = await _editable(ctx, broadcast_id)
@@ -387,7 +394,7 @@ async def set_default(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
 
 
 # -- the audience --------------------------------------------------------------------------------
-@flow.on_button("a")
+@flow.on_button("a", guard=OWN)
 async def audience(ctx: Context, broadcast_id: int) -> Reply:
     """The audience editor: centres (admins), returnees/locals, volunteers, languages, …"""
     b = await _editable(ctx, broadcast_id)
@@ -432,7 +439,7 @@ async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
     )
 
 
-@flow.on_button("t")
+@flow.on_button("t", guard=OWN)
 async def choose(ctx: Context, broadcast_id: int, field: Choice, value: str) -> Reply:
     """Switch one audience choice; the result is always limited to what the sender may reach."""
     b = await _editable(ctx, broadcast_id)
@@ -473,10 +480,10 @@ async def choose(ctx: Context, broadcast_id: int, field: Choice, value: str) -> 
         raise Stale
     if not await ctx.uow.broadcasts.edit(b.id, target=_scope(ctx, target)):
         raise Stale
-    return await _audience_page(ctx, await _own(ctx, b.id, BroadcastStatus.DRAFT))
+    return await _audience_page(ctx, await _announcement(ctx, b.id, BroadcastStatus.DRAFT))
 
 
-@flow.on_button("aw")
+@flow.on_button("aw", guard=OWN)
 async def pick_workshop(ctx: Context, broadcast_id: int) -> Reply:
     """People signed up for which upcoming workshop (at the sender's centres)?"""
     b = await _editable(ctx, broadcast_id)
@@ -495,7 +502,7 @@ async def pick_workshop(ctx: Context, broadcast_id: int) -> Reply:
     return ctx.reply(PICK_WORKSHOP, rows, replace=True)
 
 
-@flow.on_button("aj")
+@flow.on_button("aj", guard=OWN)
 async def pick_legal(ctx: Context, broadcast_id: int) -> Reply:
     """People with an upcoming legal appointment at which centre?"""
     b = await _editable(ctx, broadcast_id)
@@ -511,7 +518,7 @@ async def pick_legal(ctx: Context, broadcast_id: int) -> Reply:
 
 
 # -- the attachment ------------------------------------------------------------------------------
-@flow.on_button("at")
+@flow.on_button("at", guard=OWN)
 async def attachment(ctx: Context, broadcast_id: int) -> Reply:
     """A photo, a centre's pin, or nothing."""
     b = await _editable(ctx, broadcast_id)
@@ -528,7 +535,7 @@ async def attachment(ctx: Context, broadcast_id: int) -> Reply:
     return ctx.reply(ATTACHMENT, rows, replace=True, attachment=await _attachment(ctx, b))
 
 
-@flow.on_button("ph")
+@flow.on_button("ph", guard=OWN)
 async def ask_photo(ctx: Context, broadcast_id: int) -> Reply:
     """Wait for a photo."""
     b = await _editable(ctx, broadcast_id)
@@ -549,15 +556,15 @@ async def photo(ctx: Context) -> Reply:
     return await _draft_page(ctx, b.id, replace=False)
 
 
-@flow.on_button("pin")
+@flow.on_button("pin", guard=every(OWN, coordinator_of_or_none("centre")))
 async def pin(ctx: Context, broadcast_id: int, centre: CentreId) -> Reply:
     """A centre's pin (0: no attachment)."""
     b = await _editable(ctx, broadcast_id)
     if centre == 0:
         done = await ctx.uow.broadcasts.edit(b.id, clear_attachment=True)
+    elif await ctx.uow.centres.get(centre) is None:
+        raise Stale  # its guard checked the binding; an admin's may still name no centre
     else:
-        if centre not in {c.id for c in await _centres(ctx)}:
-            raise Stale  # a forged centre: not one they are bound to
         done = await ctx.uow.broadcasts.edit(b.id, pin_centre=centre)
     if not done:
         raise Stale
@@ -565,7 +572,7 @@ async def pin(ctx: Context, broadcast_id: int, centre: CentreId) -> Reply:
 
 
 # -- preview, send, schedule ---------------------------------------------------------------------
-@flow.on_button("p")
+@flow.on_button("p", guard=OWN)
 async def preview(ctx: Context, broadcast_id: int) -> Reply:
     """The message exactly as a recipient in the default language gets it, then the numbers."""
     b = await _editable(ctx, broadcast_id)
@@ -598,12 +605,12 @@ async def preview(ctx: Context, broadcast_id: int) -> Reply:
     return [shown, counted]
 
 
-@flow.on_button("go")
+@flow.on_button("go", guard=OWN)
 async def send_now(ctx: Context, broadcast_id: int) -> Reply:
     """Queue a message to everyone in the audience now; of two presses, one sends."""
     user = sender(ctx)
     ctx.clear_state()
-    b = await _own(ctx, broadcast_id)
+    b = await _announcement(ctx, broadcast_id)
     done = [[ctx.button(N_("See the report"), report.link(b.id), icon="📊"), *menu_button(ctx)]]
     if b.status is not BroadcastStatus.DRAFT:
         return ctx.reply(ALREADY, done, replace=True)
@@ -619,7 +626,7 @@ async def send_now(ctx: Context, broadcast_id: int) -> Reply:
     return ctx.reply(SENDING, done, replace=True, count=queued)
 
 
-@flow.on_button("w")
+@flow.on_button("w", guard=OWN)
 async def ask_when(ctx: Context, broadcast_id: int) -> Reply:
     """Send at a time: ask for the day and time."""
     b = await _editable(ctx, broadcast_id)
@@ -651,12 +658,11 @@ async def when(ctx: Context) -> Reply:
 
 
 # -- report, cancel, stop ------------------------------------------------------------------------
-@flow.on_button("r")
+@flow.on_button("r", guard=OWN)
 async def report(ctx: Context, broadcast_id: int) -> Reply:
     """Where an announcement stands; for one sent, what arrived."""
     ctx.clear_state()
-    b = await _own(ctx, broadcast_id)
-    return await _report(ctx, b)
+    return await _report(ctx, await _announcement(ctx, broadcast_id))
 
 
 async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoing:
@@ -686,11 +692,11 @@ async def _report(ctx: Context, b: Broadcast, *, replace: bool = True) -> Outgoi
     )  # fmt: skip
 
 
-@flow.on_button("s")
+@flow.on_button("s", guard=OWN)
 async def ask_stop(ctx: Context, broadcast_id: int) -> Reply:
     """Delete a draft, cancel a scheduled one or stop sending: are you sure?"""
     ctx.clear_state()
-    b = await _own(ctx, broadcast_id)
+    b = await _announcement(ctx, broadcast_id)
     question = {
         BroadcastStatus.DRAFT: ASK_DELETE, BroadcastStatus.SCHEDULED: ASK_CANCEL,
         BroadcastStatus.SENDING: ASK_STOP,
@@ -702,12 +708,12 @@ async def ask_stop(ctx: Context, broadcast_id: int) -> Reply:
     return ctx.reply(question, [[yes, ctx.button(N_("No"), back, icon="◀️")]], replace=True)
 
 
-@flow.on_button("ss")
+@flow.on_button("ss", guard=OWN)
 async def stop(ctx: Context, broadcast_id: int) -> Reply:
     """Do it: nothing more goes out (what a worker is sending this moment still arrives)."""
-    b = await _own(ctx, broadcast_id)
+    b = await _announcement(ctx, broadcast_id)
     if not await ctx.uow.broadcasts.stop(b.id, ctx.clock.now()):
-        return await _report(ctx, await _own(ctx, b.id))
+        return await _report(ctx, await _announcement(ctx, b.id))
     rows = [[_back(ctx, listing.link(0)), *menu_button(ctx)]]
     if b.status is BroadcastStatus.DRAFT:
         return ctx.reply(DELETED, rows, replace=True)

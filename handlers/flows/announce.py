@@ -18,7 +18,7 @@ an audience of everyone is for admins and programme-wide coordinators.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, get_args
@@ -42,7 +42,7 @@ from handlers.model import (
     User,
 )
 from handlers.notices import broadcast_text, pick_title, render, with_attachment
-from handlers.payloads import CentreId
+from handlers.payloads import CentreId, Step
 from handlers.router import Flow, Reply, Stale
 from handlers.rules.broadcasts import (
     MAX_TEXT,
@@ -55,6 +55,7 @@ from handlers.texts import N_, T
 
 flow = Flow("bc", guard=staff)
 OWN = announcement_writer("broadcast_id")  # its writer or an admin, within their centres
+OWN_STEP = announcement_writer("id")  # the same, for the draft a typed step adds to
 PAGE = 8
 MAX_PHOTO_REF = 200
 Written = Literal["en", "sr", "bs", "de", "rom"]  # Serbian Cyrillic readers get `sr` transliterated
@@ -65,6 +66,21 @@ STATUS_NAMES = {
     BroadcastStatus.SENDING: N_("sending"), BroadcastStatus.DONE: N_("done"),
     BroadcastStatus.STOPPED: N_("stopped"), BroadcastStatus.CANCELLED: N_("cancelled"),
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Draft(Step):
+    """The draft a typed step adds to (a photo, the time to send it)."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Translation(Step):
+    """The draft and the language a typed text is for."""
+
+    id: int
+    lang: Written
 
 
 class Choice(StrEnum):
@@ -193,20 +209,6 @@ async def _announcement(ctx: Context, broadcast_id: int, *status: BroadcastStatu
     found = await ctx.uow.broadcasts.get(broadcast_id)
     if found is None or (status and found.status not in status):
         raise Stale
-    return found
-
-
-async def _own(ctx: Context, broadcast_id: object, *draft: BroadcastStatus) -> Broadcast:
-    """The announcement, if its writer or an admin asks (and, if given, in one of `draft`)."""
-    user = sender(ctx)
-    number = parse_id(str(broadcast_id))
-    found = await ctx.uow.broadcasts.get(number) if number is not None else None
-    if found is None or not (found.created_by == user.id or Role.ADMIN in user.roles):
-        raise Stale
-    if within(user, found.target) is None:
-        raise Stale  # written for a centre the sender is no longer bound to
-    if draft and found.status not in draft:
-        raise Stale  # an old button: it was sent, scheduled or cancelled meanwhile
     return found
 
 
@@ -344,23 +346,20 @@ async def languages(ctx: Context, broadcast_id: int) -> Reply:
 async def text_in(ctx: Context, broadcast_id: int, lang: Written) -> Reply:
     """Ask for the text in `lang`."""
     b = await _editable(ctx, broadcast_id)
-    ctx.set_state("bc.tr", id=b.id, lang=lang)
+    ctx.set_state("bc.tr", **Translation(b.id, lang).data())
     return ctx.reply(
         ASK_TEXT_IN, [[_back(ctx, draft_page.link(b.id))]], language=LANGUAGE_NAMES[lang]
     )
 
 
-@flow.on_state("bc.tr")
-async def translation(ctx: Context) -> Reply:
+@flow.on_state("bc.tr", guard=OWN_STEP)
+async def translation(ctx: Context, step: Translation) -> Reply:
     """A text in another language."""
-    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
-    lang = str(ctx.state.data.get("lang"))
-    if lang not in WRITTEN:
-        raise Stale
+    b = await _announcement(ctx, step.id, BroadcastStatus.DRAFT)
     text = _typed(ctx)
     if text is None:
         return ctx.reply(BAD_TEXT, [[_back(ctx, draft_page.link(b.id))]], max=MAX_TEXT)
-    if not await ctx.uow.broadcasts.edit(b.id, texts={**b.texts, lang: text}):
+    if not await ctx.uow.broadcasts.edit(b.id, texts={**b.texts, step.lang: text}):
         raise Stale
     ctx.clear_state()
     return await _draft_page(ctx, b.id, replace=False)
@@ -539,14 +538,14 @@ async def attachment(ctx: Context, broadcast_id: int) -> Reply:
 async def ask_photo(ctx: Context, broadcast_id: int) -> Reply:
     """Wait for a photo."""
     b = await _editable(ctx, broadcast_id)
-    ctx.set_state("bc.photo", id=b.id)
+    ctx.set_state("bc.photo", **Draft(b.id).data())
     return ctx.reply(ASK_PHOTO, [[_back(ctx, attachment.link(b.id))]])
 
 
-@flow.on_state("bc.photo", photos=True)
-async def photo(ctx: Context) -> Reply:
+@flow.on_state("bc.photo", photos=True, guard=OWN_STEP)
+async def photo(ctx: Context, step: Draft) -> Reply:
     """The photo (the platform's file reference); anything else asks again."""
-    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
+    b = await _announcement(ctx, step.id, BroadcastStatus.DRAFT)
     ref = ctx.incoming.text.strip()
     if ctx.incoming.kind is not Kind.PHOTO or not ref or len(ref) > MAX_PHOTO_REF:
         return ctx.reply(ASK_PHOTO, [[_back(ctx, attachment.link(b.id))]])
@@ -630,15 +629,15 @@ async def send_now(ctx: Context, broadcast_id: int) -> Reply:
 async def ask_when(ctx: Context, broadcast_id: int) -> Reply:
     """Send at a time: ask for the day and time."""
     b = await _editable(ctx, broadcast_id)
-    ctx.set_state("bc.when", id=b.id)
+    ctx.set_state("bc.when", **Draft(b.id).data())
     return ctx.reply(ASK_WHEN, [[_back(ctx, preview.link(b.id))]])
 
 
-@flow.on_state("bc.when")
-async def when(ctx: Context) -> Reply:
+@flow.on_state("bc.when", guard=OWN_STEP)
+async def when(ctx: Context, step: Draft) -> Reply:
     """`24.11.2026 18:00` in the programme's timezone, in the future."""
     user = sender(ctx)
-    b = await _own(ctx, ctx.state.data.get("id"), BroadcastStatus.DRAFT)
+    b = await _announcement(ctx, step.id, BroadcastStatus.DRAFT)
     back = [[_back(ctx, preview.link(b.id))]]
     parts = ctx.incoming.text.split() if ctx.incoming.kind is Kind.TEXT else []
     day = typed_day(ctx, parts[0]) if len(parts) == 2 else None

@@ -3,10 +3,13 @@ a centre with legal appointments; every change limited to what the sender may re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from enum import StrEnum
+from typing import Any
 
 from handlers.context import Context, rows_of
+from handlers.flows import lookup
 from handlers.flows.announce import writing
 from handlers.flows.announce.base import (
     OWN,
@@ -19,6 +22,7 @@ from handlers.flows.announce.base import (
     sender_centres,
 )
 from handlers.flows.announce.helpers import audience_words, back, short
+from handlers.flows.guards import every
 from handlers.flows.lookup import open_centre, parse_id
 from handlers.locales import LANGUAGE_NAMES
 from handlers.messages import Button, Outgoing
@@ -47,6 +51,15 @@ class Choice(StrEnum):
     LEGAL = "j"  # a centre's id, 0 for no appointment needed
     LANGUAGE = "g"  # one of WRITTEN
     EVERYONE = "e"  # 0
+
+
+async def _named_centre(ctx: Context, args: Mapping[str, Any]) -> None:
+    """A centre an audience choice names (`c`; `j` but for 0) is one the sender coordinates."""
+    number = parse_id(args["value"])
+    if args["field"] is Choice.CENTRE or (args["field"] is Choice.LEGAL and number != 0):
+        if number is None:
+            raise Stale
+        lookup.coordinator_of(ctx, number)  # a forged centre: not one they are bound to
 
 
 # -- the audience --------------------------------------------------------------------------------
@@ -95,20 +108,17 @@ async def _audience_page(ctx: Context, b: Broadcast) -> Outgoing:
     )
 
 
-@flow.on_button("t", guard=OWN)
+@flow.on_button("t", guard=every(OWN, _named_centre))
 async def choose(ctx: Context, broadcast_id: int, field: Choice, value: str) -> Reply:
     """Switch one audience choice; the result is always limited to what the sender may reach.
 
-    What `value` is depends on `field`, so it is read here; a centre it names is checked here
-    against the sender's bindings too (the guard has checked the announcement).
+    What `value` is depends on `field`, so it is read here; the guards have checked the
+    announcement and that a centre it names is one the sender is bound to.
     """
     b = await editable(ctx, broadcast_id)
-    user, target = sender(ctx), b.target
+    target = b.target
     number = parse_id(value)
-    allowed = allowed_centres(user)
     if field is Choice.CENTRE and number is not None:
-        if allowed is not None and number not in allowed:
-            raise Stale  # a forged centre: not one they are bound to
         await open_centre(ctx, value)
         centres = set(target.centres) ^ {number}
         target = replace(target, centres=tuple(sorted(centres)))
@@ -123,8 +133,6 @@ async def choose(ctx: Context, broadcast_id: int, field: Choice, value: str) -> 
         chosen = None if number in (0, target.workshop_id) else number
         target = replace(target, workshop_id=chosen)
     elif field is Choice.LEGAL and number is not None:
-        if number and (allowed is not None and number not in allowed):
-            raise Stale  # a forged centre: not one of theirs
         if number:
             await open_centre(ctx, value)
         legal = None if number in (0, target.legal_centre) else number

@@ -15,6 +15,7 @@ from handlers.context import Context
 from handlers.flows import lookup
 from handlers.model import Role
 from handlers.router import Guard, Stale, anyone
+from handlers.rules.broadcasts import within
 
 __all__ = ["adviser", "adviser_of", "anyone", "coordinator_of", "person", "staff"]
 
@@ -62,5 +63,42 @@ def adviser_of(arg: str = "centre", *, via: Locate | None = None) -> Guard:
 
     async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
         lookup.adviser_of(ctx, await _centre(ctx, args, arg, via))
+
+    return guard
+
+
+def every(*guards: Guard) -> Guard:
+    """Each of these guards in turn: a route naming two things (a draft, a centre) checks both."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        for one in guards:
+            await one(ctx, args)
+
+    return guard
+
+
+def coordinator_of_or_none(arg: str = "centre") -> Guard:
+    """As `coordinator_of`, but 0 (a "none of them" button) names no centre and passes."""
+    inner = coordinator_of(arg)
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        if args.get(arg) != 0:
+            await inner(ctx, args)
+
+    return guard
+
+
+def announcement_writer(arg: str = "broadcast_id") -> Guard:
+    """The writer of the announcement named by `arg` (or an admin), while its audience names only
+    centres they are bound to (never widened by their own Settings centre)."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        user = lookup.coordinator(ctx)
+        number = args.get(arg)
+        found = await ctx.uow.broadcasts.get(number) if isinstance(number, int) else None
+        if found is None or not (found.created_by == user.id or Role.ADMIN in user.roles):
+            raise Stale
+        if within(user, found.target) is None:
+            raise Stale  # written for a centre the sender is no longer bound to
 
     return guard

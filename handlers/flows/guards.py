@@ -102,3 +102,22 @@ def announcement_writer(arg: str = "broadcast_id") -> Guard:
             raise Stale  # written for a centre the sender is no longer bound to
 
     return guard
+
+
+async def volunteer(ctx: Context, args: Mapping[str, Any]) -> None:
+    """An approved volunteer (the coordinators granted the volunteer role)."""
+    if ctx.user is None or not ctx.user.has_role(Role.VOLUNTEER):
+        raise Stale
+
+
+def own_signup(arg: str = "signup_id") -> Guard:
+    """An approved volunteer, and the shift sign-up named by argument `arg` is their own."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        await volunteer(ctx, args)
+        number = args.get(arg)
+        signup = await ctx.uow.shifts.signup(number) if isinstance(number, int) else None
+        if signup is None or ctx.user is None or signup.user_id != ctx.user.id:
+            raise Stale
+
+    return guard

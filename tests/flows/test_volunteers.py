@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.scheduler import release_shift_work
-from handlers.model import Role, Task
+from handlers.model import ConversationState, Role, Task
 from handlers.rules.shifts import hours_text, worked
 from storage.db import session_factory
 from storage.models import ConsentRow, ShiftSignupRow, VolunteerRow
@@ -469,3 +469,27 @@ async def test_show_my_data_lists_the_volunteer_request(app, person):
     assert "first name Ana, centre Pirot, can help with translation, phone 064 123 4567" in (
         ana.last.text
     )
+
+
+async def test_a_volunteer_cannot_use_another_volunteers_sign_up(app, person):
+    """Every route about one sign-up is guarded: another volunteer's id, pressed or left in a
+    stored step, is an old button, and the sign-up stays as it was."""
+    sid = await shift(app, day=26)  # far enough ahead to open, answer or cancel it freely
+    vesna = await volunteer(app, person)
+    await vesna.press_payload(f"vol:su:{sid}")
+    luka = await volunteer(app, person, "luka", "Luka")
+    async with app.uow() as uow:
+        ((theirs, _),) = await uow.shifts.mine(await user_id(app, vesna), START)
+    for action in ("m", "x", "yes", "ci", "co", "no", "xx"):
+        await luka.press_payload(f"vol:{action}:{theirs.id}")
+        assert luka.keys == ["common.expired"], action
+    for step in ("vol.reason", "vol.check_in"):
+        async with app.uow() as uow:
+            state = ConversationState(step, {"signup": theirs.id})
+            await uow.states.save(await user_id(app, luka), state, START)
+            await uow.commit()
+        await luka.send("I cannot come")
+        assert luka.keys == ["common.expired"], step
+    async with app.uow() as uow:
+        after = await uow.shifts.signup(theirs.id)
+    assert (after.status, after.answer, after.checked_in_at) == ("signed", None, None)

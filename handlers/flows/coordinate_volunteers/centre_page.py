@@ -1,0 +1,63 @@
+"""A centre's page for coordinators: its volunteering at a glance, and picking another centre."""
+
+from __future__ import annotations
+
+from handlers.context import Context, rows_of
+from handlers.flows.coordinate_volunteers.base import flow
+from handlers.flows.lookup import coordinated_centre, coordinated_centres, coordinator
+from handlers.flows.menu import menu_button
+from handlers.messages import Outgoing
+from handlers.model import Centre
+from handlers.router import Reply
+from handlers.texts import N_, T
+
+HOME = T("cv.home", "Volunteers at {centre}.\nRequests waiting: {count}")
+ASK_CENTRE = T("cv.ask_centre", "Which centre?")
+NOT_BOUND = T(
+    "cv.not_bound",
+    "No centre has been assigned to you as a coordinator yet. Please ask an admin to assign you "
+    "to your centre.",
+)
+
+
+@flow.on_button("home")
+async def home(ctx: Context) -> Reply:
+    """The coordinator's own centre if they are bound to it, else the first one they are."""
+    user = coordinator(ctx)
+    centres = await coordinated_centres(ctx)
+    mine = [c for c in centres if c.id == user.centre_id] or centres
+    if not mine:
+        ctx.clear_state()
+        return ctx.reply(NOT_BOUND, [menu_button(ctx)], replace=True)
+    return await _home(ctx, mine[0])
+
+
+@flow.on_button("h")
+async def centre_home(ctx: Context, centre_id: str) -> Reply:
+    """One centre's volunteering: requests, today, shifts, a new shift, the check-in code."""
+    return await _home(ctx, await coordinated_centre(ctx, centre_id))
+
+
+async def _home(ctx: Context, centre: Centre) -> Outgoing:
+    ctx.clear_state()
+    c = centre.id
+    waiting = await ctx.uow.volunteers.pending(c)
+    rows = [
+        [ctx.button(N_("Requests"), f"cv:rq:{c}", icon="🙋"),
+         ctx.button(N_("Today"), f"cv:t:{c}", icon="📋")],
+        [ctx.button(N_("Shifts"), f"cv:l:{c}:0", icon="📅"),
+         ctx.button(N_("New shift"), f"cv:n:{c}", icon="➕")],
+        [ctx.button(N_("Check-in code"), f"cv:code:{c}", icon="🔑"),
+         ctx.button(N_("Another centre"), "cv:c", icon="📍")],
+        menu_button(ctx),
+    ]  # fmt: skip
+    return ctx.reply(HOME, rows, replace=True, centre=ctx.centre_name(centre), count=len(waiting))
+
+
+@flow.on_button("c")
+async def pick_centre(ctx: Context) -> Reply:
+    """Volunteers at which centre?"""
+    buttons = [
+        ctx.button(ctx.centre_name(c), f"cv:h:{c.id}") for c in await coordinated_centres(ctx)
+    ]
+    return ctx.reply(ASK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)

@@ -1,0 +1,101 @@
+"""The daily check-in code at a centre: shown with a QR code to print, or set by a coordinator."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, timedelta
+from itertools import pairwise
+
+from handlers.context import Context
+from handlers.flows.coordinate_volunteers.base import back, flow
+from handlers.flows.lookup import coordinated_centre
+from handlers.flows.menu import menu_button
+from handlers.flows.typed import today as local_today
+from handlers.messages import Document, Outgoing
+from handlers.model import Centre
+from handlers.qr import qr_png
+from handlers.router import Reply
+from handlers.texts import N_, T
+
+CODE = re.compile(r"[0-9]{6}")  # six digits: with five tries a day, one in 200,000 to guess
+
+CODE_PAGE = T(
+    "cv.code",
+    "Check-in code at {centre} for {day}:\n\n🔑 {code}\n\nVolunteers write this code when they "
+    "arrive. It changes every day. You can print the QR code and put it up at the door.",
+)
+ASK_CODE = T("cv.ask_code", "Write your own code for today: exactly 6 digits, like 480913.")
+BAD_CODE = T(
+    "cv.bad_code", "The code must be exactly 6 digits (0 to 9), like 480913. Please write it again."
+)
+WEAK_CODE = T(
+    "cv.weak_code",
+    "That code is too easy to guess, or it was yesterday's. Please choose 6 other digits.",
+)
+
+
+@flow.on_button("code")
+async def code(ctx: Context, centre_id: str) -> Reply:
+    """Today's check-in code at a centre (made now if there is none), with a QR code to print."""
+    centre = await coordinated_centre(ctx, centre_id)
+    ctx.clear_state()
+    return await _code_page(ctx, centre)
+
+
+@flow.on_button("sc")
+async def ask_code(ctx: Context, centre_id: str) -> Reply:
+    """Set my own code for today: ask for it."""
+    centre = await coordinated_centre(ctx, centre_id)
+    ctx.set_state("cv.code", centre=centre.id)
+    return ctx.reply(ASK_CODE, [[back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]])
+
+
+@flow.on_state("cv.code")
+async def own_code(ctx: Context) -> Reply:
+    """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
+    centre = await coordinated_centre(ctx, str(ctx.state.data.get("centre", "")))
+    typed = "".join(ctx.incoming.text.split())
+    rows = [[back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]]
+    if not CODE.fullmatch(typed):
+        return ctx.reply(BAD_CODE, rows)
+    day = local_today(ctx)
+    if _easy(typed) or typed == await ctx.uow.shifts.code(centre.id, day - timedelta(days=1)):
+        return ctx.reply(WEAK_CODE, rows)
+    await ctx.uow.shifts.set_code(centre.id, day, typed, ctx.clock.now())
+    ctx.clear_state()
+    return await _code_page(ctx, centre, replace=False)
+
+
+async def _code_page(ctx: Context, centre: Centre, *, replace: bool = True) -> Outgoing:
+    day = local_today(ctx)
+    found = await ctx.uow.shifts.code(centre.id, day)
+    if found is None:
+        made = await _new_code(ctx, centre.id, day)
+        found = await ctx.uow.shifts.keep_code(centre.id, day, made, ctx.clock.now())
+    picture = Document(
+        filename=f"checkin-{centre.slug}-{day.isoformat()}.png", content=qr_png(found),
+        mime_type="image/png",
+    )  # fmt: skip
+    return ctx.reply(
+        CODE_PAGE,
+        [[ctx.button(N_("Set my own code"), f"cv:sc:{centre.id}", icon="✏️")],
+         [back(ctx, f"cv:h:{centre.id}"), *menu_button(ctx)]],
+        replace=replace, document=picture, centre=ctx.centre_name(centre),
+        day=ctx.tr.format_date(ctx.locale, day), code=found,
+    )  # fmt: skip
+
+
+async def _new_code(ctx: Context, centre_id: int, day: date) -> str:
+    """Six random digits, never yesterday's (its printed sheet may still hang at the door)."""
+    yesterday = await ctx.uow.shifts.code(centre_id, day - timedelta(days=1))
+    while True:
+        made = f"{secrets.randbelow(1_000_000):06d}"
+        if made != yesterday:
+            return made
+
+
+def _easy(code: str) -> bool:
+    """One digit repeated (111111) or a run up or down (123456, 987654): guessed first."""
+    steps = {int(b) - int(a) for a, b in pairwise(code)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}

@@ -1,13 +1,21 @@
-"""A centre's page for coordinators: its volunteering at a glance, and picking another centre."""
+"""A centre's page for coordinators: its volunteering at a glance, and picking another centre.
+
+Routes: `home` (the coordinator's own centre, or the first one they are bound to), `h` (one
+centre's page, for who may coordinate it) and `c` (the centres they may coordinate). Every
+section links back here (`back_home`) and this page links to each of them.
+"""
 
 from __future__ import annotations
 
 from handlers.context import Context, rows_of
-from handlers.flows.coordinate_volunteers.base import flow
-from handlers.flows.lookup import coordinated_centre, coordinated_centres, coordinator
+from handlers.flows.coordinate_volunteers import checkin, new_shift, requests, shifts, today
+from handlers.flows.coordinate_volunteers.base import back, flow, load_centre
+from handlers.flows.guards import coordinator_of
+from handlers.flows.lookup import coordinated_centres, coordinator
 from handlers.flows.menu import menu_button
-from handlers.messages import Outgoing
+from handlers.messages import Button, Outgoing
 from handlers.model import Centre
+from handlers.payloads import CentreId
 from handlers.router import Reply
 from handlers.texts import N_, T
 
@@ -32,23 +40,23 @@ async def home(ctx: Context) -> Reply:
     return await _home(ctx, mine[0])
 
 
-@flow.on_button("h")
-async def centre_home(ctx: Context, centre_id: str) -> Reply:
+@flow.on_button("h", guard=coordinator_of("centre"))
+async def centre_home(ctx: Context, centre: CentreId) -> Reply:
     """One centre's volunteering: requests, today, shifts, a new shift, the check-in code."""
-    return await _home(ctx, await coordinated_centre(ctx, centre_id))
+    return await _home(ctx, await load_centre(ctx, centre))
 
 
 async def _home(ctx: Context, centre: Centre) -> Outgoing:
     ctx.clear_state()
-    c = centre.id
+    c = CentreId(centre.id)
     waiting = await ctx.uow.volunteers.pending(c)
     rows = [
-        [ctx.button(N_("Requests"), f"cv:rq:{c}", icon="🙋"),
-         ctx.button(N_("Today"), f"cv:t:{c}", icon="📋")],
-        [ctx.button(N_("Shifts"), f"cv:l:{c}:0", icon="📅"),
-         ctx.button(N_("New shift"), f"cv:n:{c}", icon="➕")],
-        [ctx.button(N_("Check-in code"), f"cv:code:{c}", icon="🔑"),
-         ctx.button(N_("Another centre"), "cv:c", icon="📍")],
+        [ctx.button(N_("Requests"), requests.waiting.link(c), icon="🙋"),
+         ctx.button(N_("Today"), today.coverage.link(c), icon="📋")],
+        [ctx.button(N_("Shifts"), shifts.upcoming.link(c, 0), icon="📅"),
+         ctx.button(N_("New shift"), new_shift.start.link(c), icon="➕")],
+        [ctx.button(N_("Check-in code"), checkin.code.link(c), icon="🔑"),
+         ctx.button(N_("Another centre"), pick_centre.link(), icon="📍")],
         menu_button(ctx),
     ]  # fmt: skip
     return ctx.reply(HOME, rows, replace=True, centre=ctx.centre_name(centre), count=len(waiting))
@@ -58,6 +66,12 @@ async def _home(ctx: Context, centre: Centre) -> Outgoing:
 async def pick_centre(ctx: Context) -> Reply:
     """Volunteers at which centre?"""
     buttons = [
-        ctx.button(ctx.centre_name(c), f"cv:h:{c.id}") for c in await coordinated_centres(ctx)
+        ctx.button(ctx.centre_name(c), centre_home.link(CentreId(c.id)))
+        for c in await coordinated_centres(ctx)
     ]
     return ctx.reply(ASK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
+
+
+def back_home(ctx: Context, centre_id: int) -> Button:
+    """A "Back" button to a centre's page."""
+    return back(ctx, centre_home.link(CentreId(centre_id)))

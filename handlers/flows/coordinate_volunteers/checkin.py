@@ -1,4 +1,8 @@
-"""The daily check-in code at a centre: shown with a QR code to print, or set by a coordinator."""
+"""The daily check-in code at a centre: shown with a QR code to print, or set by a coordinator.
+
+Routes: `code` (today's code at a centre) and `sc` (set one's own) with the step `cv.code` (the
+typed code), each for who may coordinate that centre.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 from handlers.context import Context
-from handlers.flows.coordinate_volunteers.base import back, flow
+from handlers.flows.coordinate_volunteers import centre_page
+from handlers.flows.coordinate_volunteers.base import back, flow, load_centre
+from handlers.flows.guards import coordinator_of
 from handlers.flows.lookup import coordinated_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
-from handlers.messages import Document, Outgoing
+from handlers.messages import Button, Document, Outgoing
 from handlers.model import Centre
+from handlers.payloads import CentreId
 from handlers.qr import qr_png
 from handlers.router import Reply
 from handlers.texts import N_, T
@@ -35,20 +42,20 @@ WEAK_CODE = T(
 )
 
 
-@flow.on_button("code")
-async def code(ctx: Context, centre_id: str) -> Reply:
+@flow.on_button("code", guard=coordinator_of("centre"))
+async def code(ctx: Context, centre: CentreId) -> Reply:
     """Today's check-in code at a centre (made now if there is none), with a QR code to print."""
-    centre = await coordinated_centre(ctx, centre_id)
+    here = await load_centre(ctx, centre)
     ctx.clear_state()
-    return await _code_page(ctx, centre)
+    return await _code_page(ctx, here)
 
 
-@flow.on_button("sc")
-async def ask_code(ctx: Context, centre_id: str) -> Reply:
+@flow.on_button("sc", guard=coordinator_of("centre"))
+async def ask_code(ctx: Context, centre: CentreId) -> Reply:
     """Set my own code for today: ask for it."""
-    centre = await coordinated_centre(ctx, centre_id)
-    ctx.set_state("cv.code", centre=centre.id)
-    return ctx.reply(ASK_CODE, [[back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]])
+    here = await load_centre(ctx, centre)
+    ctx.set_state("cv.code", centre=here.id)
+    return ctx.reply(ASK_CODE, [[_back_to_code(ctx, here.id), *menu_button(ctx)]])
 
 
 @flow.on_state("cv.code")
@@ -56,7 +63,7 @@ async def own_code(ctx: Context) -> Reply:
     """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
     centre = await coordinated_centre(ctx, str(ctx.state.data.get("centre", "")))
     typed = "".join(ctx.incoming.text.split())
-    rows = [[back(ctx, f"cv:code:{centre.id}"), *menu_button(ctx)]]
+    rows = [[_back_to_code(ctx, centre.id), *menu_button(ctx)]]
     if not CODE.fullmatch(typed):
         return ctx.reply(BAD_CODE, rows)
     day = local_today(ctx)
@@ -79,11 +86,15 @@ async def _code_page(ctx: Context, centre: Centre, *, replace: bool = True) -> O
     )  # fmt: skip
     return ctx.reply(
         CODE_PAGE,
-        [[ctx.button(N_("Set my own code"), f"cv:sc:{centre.id}", icon="✏️")],
-         [back(ctx, f"cv:h:{centre.id}"), *menu_button(ctx)]],
+        [[ctx.button(N_("Set my own code"), ask_code.link(CentreId(centre.id)), icon="✏️")],
+         [centre_page.back_home(ctx, centre.id), *menu_button(ctx)]],
         replace=replace, document=picture, centre=ctx.centre_name(centre),
         day=ctx.tr.format_date(ctx.locale, day), code=found,
     )  # fmt: skip
+
+
+def _back_to_code(ctx: Context, centre_id: int) -> Button:
+    return back(ctx, code.link(CentreId(centre_id)))
 
 
 async def _new_code(ctx: Context, centre_id: int, day: date) -> str:

@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from handlers.context import Context, rows_of
-from handlers.flows.coordinate_volunteers.base import back, flow
+from handlers.flows.coordinate_volunteers import centre_page, shifts
+from handlers.flows.coordinate_volunteers.base import flow, load_centre
+from handlers.flows.guards import coordinator_of as may_coordinate
 from handlers.flows.lookup import coordinated_centre, coordinator_of, parse_id
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time
 from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Outgoing
 from handlers.model import Task
+from handlers.payloads import CentreId
 from handlers.router import Reply, Stale
 from handlers.rules.shifts import TASK_NAMES
 from handlers.texts import N_, T
@@ -41,28 +44,25 @@ BAD_PLACES = T("cv.bad_places", "Please write a number from 1 to 50.")
 BAD_NOTE = T("cv.bad_note", "Please write a note of up to 200 characters, or press No note.")
 
 
-@flow.on_button("n")
-async def new_shift(ctx: Context, centre_id: str) -> Reply:
+@flow.on_button("n", guard=may_coordinate("centre"))
+async def start(ctx: Context, centre: CentreId) -> Reply:
     """Start: what the shift is for."""
-    centre = await coordinated_centre(ctx, centre_id)
+    here = await load_centre(ctx, centre)
     ctx.clear_state()
-    buttons = [
-        ctx.button(label, f"cv:nt:{centre.id}:{task.value}") for task, label in TASK_NAMES.items()
-    ]
+    c = CentreId(here.id)
+    buttons = [ctx.button(label, new_task.link(c, task)) for task, label in TASK_NAMES.items()]
     return ctx.reply(
-        ASK_TASK, [*rows_of(buttons), _cancel(ctx, centre.id)], replace=True,
-        centre=ctx.centre_name(centre),
+        ASK_TASK, [*rows_of(buttons), _cancel(ctx, here.id)], replace=True,
+        centre=ctx.centre_name(here),
     )  # fmt: skip
 
 
-@flow.on_button("nt")
-async def new_task(ctx: Context, centre_id: str, task: str) -> Reply:
+@flow.on_button("nt", guard=may_coordinate("centre"))
+async def new_task(ctx: Context, centre: CentreId, task: Task) -> Reply:
     """The task; then the day."""
-    centre = await coordinated_centre(ctx, centre_id)
-    if task not in set(Task):
-        raise Stale
-    ctx.set_state("cv.day", centre=centre.id, task=task)
-    return ctx.reply(ASK_DAY, [_cancel(ctx, centre.id)])
+    here = await load_centre(ctx, centre)
+    ctx.set_state("cv.day", centre=here.id, task=task.value)
+    return ctx.reply(ASK_DAY, [_cancel(ctx, here.id)])
 
 
 @flow.on_state("cv.day")
@@ -143,8 +143,8 @@ async def publish(ctx: Context) -> Reply:
     ctx.clear_state()
     return ctx.reply(
         PUBLISHED,
-        [[ctx.button(N_("Shifts"), f"cv:l:{centre.id}:0", icon="📅")],
-         [back(ctx, f"cv:h:{centre.id}"), *menu_button(ctx)]],
+        [[ctx.button(N_("Shifts"), shifts.upcoming.link(CentreId(centre.id), 0), icon="📅")],
+         [centre_page.back_home(ctx, centre.id), *menu_button(ctx)]],
         replace=True, centre=ctx.centre_name(centre),
     )  # fmt: skip
 
@@ -155,7 +155,7 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> Outgoing:
     starts, ends = _span(ctx, data)
     return ctx.reply(
         PREVIEW,
-        [[ctx.button(N_("Publish"), "cv:np", icon="✅")], _cancel(ctx, centre.id)],
+        [[ctx.button(N_("Publish"), publish.link(), icon="✅")], _cancel(ctx, centre.id)],
         task=ctx._(TASK_NAMES[Task(data["task"])]), centre=ctx.centre_name(centre),
         when=ctx.tr.format_datetime(ctx.locale, starts), until=f"{ends:%H:%M}",
         places=data["places"], note=data["note"] or "–",
@@ -180,11 +180,12 @@ def _draft(ctx: Context, step: str | None = None) -> dict[str, Any]:
 
 
 def _cancel(ctx: Context, centre_id: int) -> list[Button]:
-    return [ctx.button(N_("Cancel"), f"cv:h:{centre_id}", icon="✖️"), *menu_button(ctx)]
+    home = centre_page.centre_home.link(CentreId(centre_id))
+    return [ctx.button(N_("Cancel"), home, icon="✖️"), *menu_button(ctx)]
 
 
 def _note_keyboard(ctx: Context, centre_id: int) -> list[list[Button]]:
-    return [[ctx.button(N_("No note"), "cv:nk", icon="➡️")], _cancel(ctx, centre_id)]
+    return [[ctx.button(N_("No note"), no_note.link(), icon="➡️")], _cancel(ctx, centre_id)]
 
 
 def _hours(text: str) -> tuple[time, time] | None:

@@ -1,4 +1,8 @@
-"""A centre's shifts of the next two weeks: one shift's page, calling a shift off."""
+"""A centre's shifts of the next two weeks: one shift's page, calling a shift off.
+
+Routes: `l` (a centre's shifts, a page at a time), `s` (one shift), `x` and `xx` (call it off?
+and calling it off, while it has not begun). Each is for who may coordinate the shift's centre.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,26 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.context import Context
+from handlers.flows.coordinate_volunteers import centre_page, new_shift
 from handlers.flows.coordinate_volunteers.base import (
     back,
     clock,
     flow,
+    load_centre,
     midnight,
     scheduled_shift,
+    shift_centre,
     shifts_button,
 )
-from handlers.flows.lookup import coordinated_centre, coordinator_of, parse_id
+from handlers.flows.guards import coordinator_of
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.flows.typed import zone
 from handlers.messages import Button
 from handlers.model import Centre, Shift
 from handlers.notices import PRIORITY_DIRECT, Notice
-from handlers.router import Reply, Stale
+from handlers.payloads import CentreId
+from handlers.router import Reply
 from handlers.rules.shifts import SHIFT_CALLED_OFF, TASK_NAMES, shift_params
 from handlers.texts import N_, T
 
@@ -37,63 +45,62 @@ SHIFT = T(
 CALL_OFF_ASK = T("cv.call_off_ask", "Call off this shift? {count} volunteers will be told.")
 CALLED_OFF = T("cv.called_off", "Called off. {count} volunteers are being told.")
 
+of_the_shift = coordinator_of("shift_id", via=shift_centre)
 
-@flow.on_button("l")
-async def shifts(ctx: Context, centre_id: str, page: str) -> Reply:
+
+@flow.on_button("l", guard=coordinator_of("centre"))
+async def upcoming(ctx: Context, centre: CentreId, page: int) -> Reply:
     """The shifts of the next two weeks at a centre (from this morning: today's too)."""
-    centre = await coordinated_centre(ctx, centre_id)
+    here = await load_centre(ctx, centre)
     ctx.clear_state()
-    number = parse_id(page)
-    if number is None:
-        raise Stale
+    c = CentreId(here.id)
     start = midnight(ctx, local_today(ctx))
     found, total = await ctx.uow.shifts.listing(
-        centre.id, start, start + timedelta(days=15), limit=PAGE, offset=number * PAGE
+        c, start, start + timedelta(days=15), limit=PAGE, offset=page * PAGE
     )
-    rows = [[Button(_shift_label(ctx, s), f"cv:s:{s.id}")] for s in found]
-    if (number + 1) * PAGE < total:
-        rows.append([ctx.button(N_("More"), f"cv:l:{centre.id}:{number + 1}", icon="▶️")])
-    rows.append([ctx.button(N_("New shift"), f"cv:n:{centre.id}", icon="➕")])
-    rows.append([back(ctx, f"cv:h:{centre.id}"), *menu_button(ctx)])
+    rows = [[Button(_shift_label(ctx, s), shift_page.link(s.id))] for s in found]
+    if (page + 1) * PAGE < total:
+        rows.append([ctx.button(N_("More"), upcoming.link(c, page + 1), icon="▶️")])
+    rows.append([ctx.button(N_("New shift"), new_shift.start.link(c), icon="➕")])
+    rows.append([centre_page.back_home(ctx, c), *menu_button(ctx)])
     text = SHIFTS if found else NO_SHIFTS
-    return ctx.reply(text, rows, replace=True, centre=ctx.centre_name(centre))
+    return ctx.reply(text, rows, replace=True, centre=ctx.centre_name(here))
 
 
-@flow.on_button("s")
-async def shift_page(ctx: Context, shift_id: str) -> Reply:
+@flow.on_button("s", guard=of_the_shift)
+async def shift_page(ctx: Context, shift_id: int) -> Reply:
     """One shift: when, places, note and who signed up; call it off while it has not begun."""
     shift = await scheduled_shift(ctx, shift_id)
-    centre = await coordinated_centre(ctx, str(shift.centre_id))
+    centre = await load_centre(ctx, shift.centre_id)
     ctx.clear_state()
     people = await ctx.uow.shifts.people(shift.id)
     rows = []
     if shift.starts_at > ctx.clock.now():
-        rows.append([ctx.button(N_("Call off"), f"cv:x:{shift.id}", icon="❌")])
-    rows.append([back(ctx, f"cv:l:{centre.id}:0"), *menu_button(ctx)])
+        rows.append([ctx.button(N_("Call off"), ask_call_off.link(shift.id), icon="❌")])
+    rows.append([back_to_shifts(ctx, centre.id), *menu_button(ctx)])
     return ctx.reply(
         SHIFT, rows, replace=True, **_shift_params(ctx, shift, centre),
         taken=shift.taken, people=", ".join(p.first_name for p in people) or "–",
     )  # fmt: skip
 
 
-@flow.on_button("x")
-async def ask_call_off(ctx: Context, shift_id: str) -> Reply:
+@flow.on_button("x", guard=of_the_shift)
+async def ask_call_off(ctx: Context, shift_id: int) -> Reply:
     """Call the shift off? Says how many volunteers will be told."""
     shift = await scheduled_shift(ctx, shift_id, not_begun=True)
-    coordinator_of(ctx, shift.centre_id)
     return ctx.reply(
         CALL_OFF_ASK,
-        [[ctx.button(N_("Yes, call it off"), f"cv:xx:{shift.id}", icon="❌")],
-         [ctx.button(N_("No"), f"cv:s:{shift.id}", icon="◀️")]],
+        [[ctx.button(N_("Yes, call it off"), call_off.link(shift.id), icon="❌")],
+         [ctx.button(N_("No"), shift_page.link(shift.id), icon="◀️")]],
         replace=True, count=shift.taken,
     )  # fmt: skip
 
 
-@flow.on_button("xx")
-async def call_off(ctx: Context, shift_id: str) -> Reply:
+@flow.on_button("xx", guard=of_the_shift)
+async def call_off(ctx: Context, shift_id: int) -> Reply:
     """Call it off: each volunteer signed up is told (and no longer asked if they are coming)."""
     shift = await scheduled_shift(ctx, shift_id, not_begun=True)
-    centre = await coordinated_centre(ctx, str(shift.centre_id))
+    centre = await load_centre(ctx, shift.centre_id)
     now = ctx.clock.now()
     told = await ctx.uow.shifts.cancel_shift(shift.id, now)
     notice = Notice.of(SHIFT_CALLED_OFF, [[shifts_button()]], **shift_params(shift, centre))
@@ -104,9 +111,14 @@ async def call_off(ctx: Context, shift_id: str) -> Reply:
             signup.user_id, notice, not_before=now, now=now, priority=PRIORITY_DIRECT, ref=ref
         )
     return ctx.reply(
-        CALLED_OFF, [[back(ctx, f"cv:l:{centre.id}:0"), *menu_button(ctx)]],
+        CALLED_OFF, [[back_to_shifts(ctx, centre.id), *menu_button(ctx)]],
         replace=True, count=len(told),
     )  # fmt: skip
+
+
+def back_to_shifts(ctx: Context, centre_id: int) -> Button:
+    """A "Back" button to the first page of a centre's shifts."""
+    return back(ctx, upcoming.link(CentreId(centre_id), 0))
 
 
 def _shift_params(ctx: Context, shift: Shift, centre: Centre) -> dict[str, Any]:

@@ -1,16 +1,29 @@
-"""Today at a centre: each shift and where each volunteer is; marking one who did not come."""
+"""Today at a centre: each shift and where each volunteer is; marking one who did not come.
+
+Routes: `t` (today at a centre; the day's coverage notice opens it too) and `ns` (a volunteer
+late and not checked in did not come). Each is for who may coordinate the shift's centre.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from handlers.context import Context
-from handlers.flows.coordinate_volunteers.base import back, clock, flow, midnight, scheduled_shift
-from handlers.flows.lookup import coordinated_centre, coordinator, parse_id
+from handlers.flows.coordinate_volunteers import centre_page
+from handlers.flows.coordinate_volunteers.base import (
+    clock,
+    flow,
+    load_centre,
+    midnight,
+    scheduled_shift,
+    signup_centre,
+)
+from handlers.flows.guards import coordinator_of
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre, Shift, ShiftSignup
+from handlers.payloads import CentreId
 from handlers.router import Reply, Stale
 from handlers.rules.shifts import TASK_NAMES
 from handlers.texts import N_, T, Text
@@ -28,24 +41,22 @@ CONFIRMED = T("cv.st_yes", "👍 {name}: said they are coming")
 UNCONFIRMED = T("cv.st_unknown", "❔ {name}: not confirmed yet")
 
 
-@flow.on_button("t")
-async def today(ctx: Context, centre_id: str) -> Reply:
+@flow.on_button("t", guard=coordinator_of("centre"))
+async def coverage(ctx: Context, centre: CentreId) -> Reply:
     """Today's shifts at a centre and where each volunteer is."""
-    centre = await coordinated_centre(ctx, centre_id)
+    here = await load_centre(ctx, centre)
     ctx.clear_state()
-    return await _today_page(ctx, centre)
+    return await _today_page(ctx, here)
 
 
-@flow.on_button("ns")
-async def no_show(ctx: Context, signup_id: str) -> Reply:
+@flow.on_button("ns", guard=coordinator_of("signup_id", via=signup_centre))
+async def no_show(ctx: Context, signup_id: int) -> Reply:
     """Mark a volunteer who did not come (once the shift has begun and they have not checked in)."""
-    coordinator(ctx)
-    number = parse_id(signup_id)
-    signup = await ctx.uow.shifts.signup(number) if number is not None else None
+    signup = await ctx.uow.shifts.signup(signup_id)
     if signup is None or signup.status != "signed" or signup.checked_in_at is not None:
         raise Stale
-    shift = await scheduled_shift(ctx, str(signup.shift_id))
-    centre = await coordinated_centre(ctx, str(shift.centre_id))
+    shift = await scheduled_shift(ctx, signup.shift_id)
+    centre = await load_centre(ctx, shift.centre_id)
     if shift.starts_at > ctx.clock.now():
         raise Stale
     await ctx.uow.shifts.mark_no_show(signup.id, True)
@@ -57,7 +68,7 @@ async def _today_page(ctx: Context, centre: Centre) -> Outgoing:
     start = midnight(ctx, local_today(ctx))
     end = midnight(ctx, local_today(ctx) + timedelta(days=1))
     found, _ = await ctx.uow.shifts.listing(centre.id, start, end, limit=50)
-    c = centre.id
+    c = CentreId(centre.id)
     rows: list[list[Button]] = []
     blocks = []
     for shift in found:
@@ -71,12 +82,12 @@ async def _today_page(ctx: Context, centre: Centre) -> Outgoing:
             lines.append(ctx.t(text, name=signup.first_name, time=clock(ctx, when) if when else ""))
             if text is LATE:
                 label = ctx._(N_("No-show: {name}")).format(name=signup.first_name)
-                rows.append([Button(f"❌ {label}", f"cv:ns:{signup.id}")])
+                rows.append([Button(f"❌ {label}", no_show.link(signup.id))])
         if len(lines) == 1:
             lines.append(ctx.t(NOBODY_TODAY))
         blocks.append("\n".join(lines))
-    rows.append([ctx.button(N_("Refresh"), f"cv:t:{c}", icon="🔄")])
-    rows.append([back(ctx, f"cv:h:{c}"), *menu_button(ctx)])
+    rows.append([ctx.button(N_("Refresh"), coverage.link(c), icon="🔄")])
+    rows.append([centre_page.back_home(ctx, c), *menu_button(ctx)])
     if not found:
         return ctx.reply(NO_TODAY, rows, replace=True, centre=ctx.centre_name(centre))
     return ctx.reply(

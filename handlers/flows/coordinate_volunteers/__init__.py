@@ -1,18 +1,18 @@
 """Volunteers for coordinators: requests, shifts, today's coverage and no-shows, check-in code.
 
-Payloads carry ids only: `cv:home`, `cv:h:<centre>` (a centre's page), `cv:c` (another centre);
-`cv:rq:<centre>`, `cv:r:<request>`, `cv:ok|no:<request>` (requests); `cv:l:<centre>:<page>`,
-`cv:s:<shift>`, `cv:x|xx:<shift>` (shifts, calling one off); `cv:n:<centre>`,
-`cv:nt:<centre>:<task>`, `cv:nk` (no note), `cv:np` (publish) with the typed steps `cv.day`,
-`cv.time`, `cv.places`, `cv.note` and `cv.preview` (a new shift); `cv:t:<centre>`,
-`cv:ns:<signup>` (today, no-shows); `cv:code:<centre>`, `cv:sc:<centre>` with the step `cv.code`
-(the daily check-in code). Every handler checks on the server that the person may coordinate the
-centre of what it touches (`lookup.coordinator_of`, from the request's, shift's or draft's own
-centre, never their Settings centre), so an old or forged button from someone who is not, or no
-longer, a coordinator bound to that centre (or an admin) is refused.
+One module per section, each with its texts: `centre_page` (`home`, `h` a centre's page, `c`
+another centre), `requests` (`rq`, `r`, `ok`, `no`), `shifts` (`l`, `s`, `x`, `xx`),
+`new_shift` (`n`, `nt`, the steps `cv.day` … `cv.preview`, `nk`, `np`), `today` (`t`, `ns`)
+and `checkin` (`code`, `sc`, the step `cv.code`); the flow and what they share in `base`.
+Importing the package registers every route.
 
-One module per section: `centre_page`, `requests`, `shifts`, `new_shift`, `today`, `checkin`;
-the flow itself and what they share in `base`. Importing the package registers every route.
+Payloads carry ids only, typed by the handlers' parameters and written by `Action.link`. Every
+route names who may use it, checked by the router before the handler runs: a route about a
+centre, request, shift or sign-up is for who may coordinate that centre (bound to it, or an
+admin), found from the thing itself (`coordinator_of("shift_id", via=shift_centre)`), and a
+step or button of a new shift from its draft's centre, never from the person's Settings centre.
+So an old or forged button from someone who is not, or no longer, a coordinator bound to that
+centre is refused.
 """
 
 from handlers.flows.coordinate_volunteers import (

@@ -2,7 +2,8 @@
 
 Routes: `home` (the coordinator's own centre, or the first one they are bound to), `h` (one
 centre's page, for who may coordinate it) and `c` (the centres they may coordinate). Every
-section links back here (`back_home`) and this page links to each of them.
+section links back here (`back_home`) and this page links to each of them, so the sections
+import one another as modules (`shifts.upcoming.link(…)`), whichever is imported first.
 """
 
 from __future__ import annotations

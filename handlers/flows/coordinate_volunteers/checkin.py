@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -15,12 +16,11 @@ from handlers.context import Context
 from handlers.flows.coordinate_volunteers import centre_page
 from handlers.flows.coordinate_volunteers.base import back, flow, load_centre
 from handlers.flows.guards import coordinator_of
-from handlers.flows.lookup import coordinated_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Document, Outgoing
 from handlers.model import Centre
-from handlers.payloads import CentreId
+from handlers.payloads import CentreId, Step
 from handlers.qr import qr_png
 from handlers.router import Reply
 from handlers.texts import N_, T
@@ -42,6 +42,13 @@ WEAK_CODE = T(
 )
 
 
+@dataclass(frozen=True)
+class OwnCode(Step):
+    """At `cv.code`: the centre whose code for today is being set."""
+
+    centre: CentreId
+
+
 @flow.on_button("code", guard=coordinator_of("centre"))
 async def code(ctx: Context, centre: CentreId) -> Reply:
     """Today's check-in code at a centre (made now if there is none), with a QR code to print."""
@@ -54,14 +61,14 @@ async def code(ctx: Context, centre: CentreId) -> Reply:
 async def ask_code(ctx: Context, centre: CentreId) -> Reply:
     """Set my own code for today: ask for it."""
     here = await load_centre(ctx, centre)
-    ctx.set_state("cv.code", centre=here.id)
+    ctx.set_state("cv.code", **OwnCode(CentreId(here.id)).data())
     return ctx.reply(ASK_CODE, [[_back_to_code(ctx, here.id), *menu_button(ctx)]])
 
 
-@flow.on_state("cv.code")
-async def own_code(ctx: Context) -> Reply:
+@flow.on_state("cv.code", guard=coordinator_of("centre"))
+async def own_code(ctx: Context, step: OwnCode) -> Reply:
     """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
-    centre = await coordinated_centre(ctx, str(ctx.state.data.get("centre", "")))
+    centre = await load_centre(ctx, step.centre)
     typed = "".join(ctx.incoming.text.split())
     rows = [[_back_to_code(ctx, centre.id), *menu_button(ctx)]]
     if not CODE.fullmatch(typed):

@@ -64,3 +64,24 @@ def adviser_of(arg: str = "centre", *, via: Locate | None = None) -> Guard:
         lookup.adviser_of(ctx, await _centre(ctx, args, arg, via))
 
     return guard
+
+
+async def coordinates_some(ctx: Context, args: Mapping[str, Any]) -> None:
+    """Staff who may coordinate at least one centre (before a step names which one)."""
+    if not await lookup.coordinated_centres(ctx):
+        raise Stale
+
+
+Whose = Callable[[Context, Any], Awaitable[int | None]]
+"""From an argument (a booking's id, a reminder's) to the person it belongs to; None if none."""
+
+
+def own(arg: str, *, via: Whose) -> Guard:
+    """Someone who agreed, acting on a thing of their own: argument `arg`, whose `via` says."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        user = lookup.signed_up(ctx)
+        if arg not in args or await via(ctx, args[arg]) != user.id:
+            raise Stale
+
+    return guard

@@ -463,7 +463,10 @@ REQUIRED = {"titles", "lang", "kind", "audience", "centre", "date", "time", "min
 async def _session(ctx: Context, session_id: str) -> Session:
     """A scheduled session, if the person may coordinate its centre; Stale otherwise."""
     coordinator(ctx)
-    session = await open_session(ctx, session_id)
+    number = parse_id(session_id)
+    if number is None:
+        raise Stale
+    session = await open_session(ctx, number)
     coordinator_of(ctx, session.centre_id)
     return session
 

@@ -3,8 +3,8 @@
 Each step's class adds the one answer given at it to the one before (`Draft` at `cw.title`,
 `cw.titles` and `cw.kind`, then `WithKind` at `cw.audience` … `Planned` at `cw.preview`), so a
 step's handler gets exactly what has been answered so far, typed, and a stored draft that does
-not fit its step is stale. They are stored as the conversation state with the same keys and
-JSON types as before (`{"lang": "en", "titles": {"en": …}, "kind": "sport", …}`).
+not fit its step is stale. Stored as the conversation state, a draft keeps the keys and JSON
+types older states carry (`{"lang": "en", "titles": {"en": …}, "kind": "sport", …}`).
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ KindOrAll = Annotated[
 ]
 """One kind of workshop in a payload, or `all` (None) for every kind."""
 Scope = Literal["", "all"]
-"""Signing up for one session (``) or for it and the rest of its series (`all`)."""
+"""Signing up for this session only ("") or for it and the rest of its series ("all")."""
 
 
 @dataclass(frozen=True)

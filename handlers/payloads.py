@@ -136,6 +136,9 @@ def codec(annotation: Any) -> Codec:
     origin = get_origin(annotation)
     if origin is Annotated:
         base, *extra = get_args(annotation)
+        own = [m for m in extra if isinstance(m, Codec)]
+        if own:  # a route's own small closed set, e.g. "one kind or all"
+            return own[0]
         limits = [m.length for m in extra if isinstance(m, Max)]
         if base is str and limits:
             return _word_codec(limits[0])
@@ -178,6 +181,11 @@ def _from_json(annotation: Any, value: Any) -> Any:
             except PayloadError:
                 continue
         raise PayloadError(repr(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise PayloadError(repr(value))
+        keys, values = get_args(annotation)
+        return {_from_json(keys, k): _from_json(values, v) for k, v in value.items()}
     if origin in (tuple, list, frozenset):
         if not isinstance(value, list | tuple):
             raise PayloadError(repr(value))
@@ -226,6 +234,8 @@ def _to_json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset):
         return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
     return value
 
 

@@ -13,7 +13,7 @@ import pytest
 from handlers.conversation import Conversation
 from handlers.flows import ALL
 from handlers.messages import Outgoing
-from handlers.payloads import MAX_PAYLOAD_BYTES, CentreId, Compact, Max, Step
+from handlers.payloads import MAX_PAYLOAD_BYTES, CentreId, Codec, Compact, Max, PayloadError, Step
 from handlers.router import Flow, Router, Stale, anyone
 from handlers.texts import T
 from tests.support import Person
@@ -185,3 +185,33 @@ async def test_the_guard_refuses_before_the_handler_runs_and_a_bad_step_is_stale
         await uow.commit()
     await p.send("anything")
     assert p.keys == ["common.expired"] and len(ran) == 2
+
+
+def _colour_or_all(text: str) -> Colour | None:
+    if text != "all" and text not in set(Colour):
+        raise PayloadError(text)
+    return None if text == "all" else Colour(text)
+
+
+COLOUR_OR_ALL = Codec(lambda c: c.value if c else "all", _colour_or_all, 5)
+
+
+@dataclass(frozen=True)
+class Titled(Step):
+    titles: dict[str, str]
+
+
+def test_a_step_keeps_a_mapping_as_stored_and_a_route_may_bring_its_own_codec():
+    assert Titled.from_data({"titles": {"en": "Chess"}}).data() == {"titles": {"en": "Chess"}}
+    for bad in ({"titles": ["en"]}, {"titles": {"en": 3}}):
+        with pytest.raises(ValueError):
+            Titled.from_data(bad)
+    flow = _flow()
+
+    @flow.on_button("k")
+    async def kind(ctx: Any, colour: Annotated[Colour | None, COLOUR_OR_ALL]) -> Outgoing:
+        raise AssertionError
+
+    assert kind.link(None) == "tt:k:all" and kind.link(Colour.RED) == "tt:k:red"
+    assert Router([flow]).button("tt:k:all")[1] == {"colour": None}  # type: ignore[index]
+    assert Router([flow]).button("tt:k:blue") is None

@@ -17,7 +17,21 @@ from handlers.model import Role
 from handlers.router import Guard, Stale, anyone
 from handlers.rules.broadcasts import within
 
-__all__ = ["adviser", "adviser_of", "anyone", "coordinator_of", "person", "staff"]
+__all__ = [
+    "adviser",
+    "adviser_of",
+    "announcement_writer",
+    "anyone",
+    "coordinates_some",
+    "coordinator_of",
+    "coordinator_of_or_none",
+    "every",
+    "own",
+    "own_signup",
+    "person",
+    "staff",
+    "volunteer",
+]
 
 Locate = Callable[[Context, Any], Awaitable[int | None]]
 """From an argument (a shift's id, a request's) to the centre it belongs to; None if none."""
@@ -118,6 +132,27 @@ def own_signup(arg: str = "signup_id") -> Guard:
         number = args.get(arg)
         signup = await ctx.uow.shifts.signup(number) if isinstance(number, int) else None
         if signup is None or ctx.user is None or signup.user_id != ctx.user.id:
+            raise Stale
+
+    return guard
+
+
+async def coordinates_some(ctx: Context, args: Mapping[str, Any]) -> None:
+    """Staff who may coordinate at least one centre (before a step names which one)."""
+    if not await lookup.coordinated_centres(ctx):
+        raise Stale
+
+
+Whose = Callable[[Context, Any], Awaitable[int | None]]
+"""From an argument (a booking's id, a reminder's) to the person it belongs to; None if none."""
+
+
+def own(arg: str, *, via: Whose) -> Guard:
+    """Someone who agreed, acting on a thing of their own: argument `arg`, whose `via` says."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        user = lookup.signed_up(ctx)
+        if arg not in args or await via(ctx, args[arg]) != user.id:
             raise Stale
 
     return guard

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from datetime import date, time
 
 import pytest
 
+from handlers.flows.workshop_drafts import Draft, Planned, WithTime
 from handlers.messages import Incoming
-from handlers.model import Audience
+from handlers.model import Audience, WorkshopKind
+from handlers.payloads import CentreId
 from tests.flows.test_coordinate import coordinator, open_session
 from tests.flows.test_random_input import WEIRD
 from tests.flows.test_workshops import browse, joined, programme
@@ -129,3 +132,20 @@ async def test_random_input_at_each_typed_step(app, person, step, caplog):
         assert all(r.key != "common.error" for r in replies), (step, n, incoming.text[:40])
         assert all(r.text.strip() for r in replies)
     assert "update failed" not in caplog.text, "an exception escaped into the error path"
+
+
+def test_a_workshop_draft_is_stored_with_the_keys_older_states_carry():
+    """Each step's dataclass writes what the steps stored before they were typed."""
+    planned = (
+        Draft("sr_Cyrl", {}).with_title("Šah").of_kind(WorkshopKind.SPORT)
+        .for_audience(Audience.ADULTS).at(CentreId(2)).on(date(2026, 11, 25)).at_time(time(17, 30))
+        .lasting(90).with_places(8).until_day(date(2026, 12, 9))
+    )  # fmt: skip
+    stored = {
+        "lang": "sr_Cyrl", "titles": {"sr": "Šah"}, "kind": "sport", "audience": "adults",
+        "centre": 2, "date": "2026-11-25", "time": "17:30", "minutes": 90, "capacity": 8,
+        "until": "2026-12-09",
+    }  # fmt: skip
+    assert planned.data() == stored and Planned.from_data(stored) == planned
+    with pytest.raises(ValueError):
+        WithTime.from_data({**stored, "time": "half past five"})

@@ -1,27 +1,33 @@
 """Legal advice for participants: topic → centre → day → time → booked; move or cancel it.
 
-One upcoming appointment per person. Payloads carry ids and a time as minutes since the epoch:
-`lg:t:<topic>`, `lg:d:<topic>:<centre>[:<move>]` (days), `lg:h:<topic>:<centre>:<day>[:<move>]`
-(times), `lg:ok:<topic>:<centre>:<minute>[:<move>]` (confirm), `lg:bk:…` (book),
-`lg:x:<id>` / `lg:xx:<id>` (cancel).
+One upcoming appointment per person. The routes take typed arguments (the router writes and
+reads them): a topic, a centre, a day (written 20261209), a time as minutes since the epoch and,
+when an appointment is being moved, that appointment (left out for a new booking). Routes:
+`home`, `t` (a topic chosen), `c` (centres), `d` (days), `h` (times of a day), `ok` (confirm),
+`bk` (book), `cb` (call me back, then the number typed in step `lg.phone`), `x` / `xx`
+(cancel). Everyone who agreed to the notice may use them; cancelling, and booking a move,
+only on the person's own upcoming appointment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
 from handlers.flows.events import cancels
 from handlers.flows.guards import person
-from handlers.flows.lookup import open_centre, parse_id, phone_number, signed_up
+from handlers.flows.lookup import parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button, Outgoing
 from handlers.model import Appointment, Centre, Topic
 from handlers.notices import PRIORITY_DIRECT, Notice, name, when, word
-from handlers.router import Flow, Reply, Stale
+from handlers.payloads import CentreId, Compact, Step
+from handlers.router import Flow, Guard, Reply, Stale
 from handlers.rules.slots import Slot, free_slots
 from handlers.texts import N_, T, Text
 from handlers.usecases import reminders
@@ -90,96 +96,85 @@ async def home(ctx: Context) -> Reply:
     mine = await ctx.uow.legal.upcoming(user.id, ctx.clock.now())
     if mine is not None:
         return await _yours(ctx, mine)
-    buttons = [ctx.button(label, f"lg:t:{t.value}") for t, label in TOPIC_NAMES.items()]
+    buttons = [ctx.button(label, topic_chosen.link(t)) for t, label in TOPIC_NAMES.items()]
     return ctx.reply(PICK_TOPIC, [*[[b] for b in buttons], menu_button(ctx)], replace=True)
 
 
 async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
-    centre = await open_centre(ctx, str(mine.centre_id))
-    move = f"lg:d:{mine.topic.value}:{centre.id}:{mine.id}"
+    place = await _centre(ctx, mine.centre_id)
+    move = days.link(mine.topic, CentreId(place.id), mine.id)
     return ctx.reply(
         YOURS,
         [[ctx.button(N_("Move it"), move, icon="🕓")],
-         [ctx.button(N_("Cancel it"), f"lg:x:{mine.id}", icon="❌")],
+         [ctx.button(N_("Cancel it"), ask_cancel.link(mine.id), icon="❌")],
          [ctx.button(N_("Keep it"), "menu:main", icon="✅")]],
-        replace=True, **_params(ctx, mine.topic, mine.starts_at, centre),
+        replace=True, **_params(ctx, mine.topic, mine.starts_at, place),
     )  # fmt: skip
 
 
 @flow.on_button("t")
-async def topic(ctx: Context, topic_value: str) -> Reply:
+async def topic_chosen(ctx: Context, topic: Topic) -> Reply:
     """A topic chosen: at my centre, unless I have none."""
     user = signed_up(ctx)
-    chosen = _topic(topic_value)
     if user.centre_id is not None:
-        return await days(ctx, chosen.value, str(user.centre_id))
-    return await centres(ctx, chosen.value)
+        return await days(ctx, topic, CentreId(user.centre_id))
+    return await centres(ctx, topic)
 
 
 @flow.on_button("c")
-async def centres(ctx: Context, topic_value: str, move: str = "") -> Reply:
+async def centres(ctx: Context, topic: Topic, move: int = 0) -> Reply:
     """Choose another centre."""
-    signed_up(ctx)
-    chosen = _topic(topic_value)
-    tail = f":{move}" if move else ""
     buttons = [
-        ctx.button(ctx.centre_name(c), f"lg:d:{chosen.value}:{c.id}{tail}")
+        ctx.button(ctx.centre_name(c), days.link(topic, CentreId(c.id), **_moving(move)))
         for c in await ctx.uow.centres.all()
     ]
     return ctx.reply(PICK_CENTRE, [*rows_of(buttons), menu_button(ctx)], replace=True)
 
 
 @flow.on_button("d")
-async def days(ctx: Context, topic_value: str, centre_id: str, move: str = "") -> Reply:
+async def days(ctx: Context, topic: Topic, centre: CentreId, move: int = 0) -> Reply:
     """The next days with a free time (up to two weeks ahead)."""
-    signed_up(ctx)
-    chosen = _topic(topic_value)
-    centre = await open_centre(ctx, centre_id)
-    tail = f":{move}" if move else ""
-    slots = await _free(ctx, centre, ctx.clock.now(), DAYS_AHEAD)
+    place = await _centre(ctx, centre)
+    slots = await _free(ctx, place, ctx.clock.now(), DAYS_AHEAD)
     days_free = sorted({_local(ctx, s.starts_at).date() for s in slots})
-    other = [ctx.button(N_("Another centre"), f"lg:c:{chosen.value}{tail}", icon="📍")]
+    other = [ctx.button(N_("Another centre"), centres.link(topic, **_moving(move)), icon="📍")]
     if not move:
-        other.append(ctx.button(N_("Call me back instead"), f"lg:cb:{chosen.value}:{centre.id}",
+        other.append(ctx.button(N_("Call me back instead"), callback.link(topic, centre),
                                 icon="📞"))  # fmt: skip
     if not days_free:
         return ctx.reply(
-            NO_DAYS, [other, menu_button(ctx)], replace=True, centre=ctx.centre_name(centre)
+            NO_DAYS, [other, menu_button(ctx)], replace=True, centre=ctx.centre_name(place)
         )
-    buttons = [
-        Button(_day_label(ctx, d), f"lg:h:{chosen.value}:{centre.id}:{d:%Y%m%d}{tail}")
-        for d in days_free
-    ]
+    buttons = [Button(_day_label(ctx, d), times.link(topic, centre, d, **_moving(move)))
+               for d in days_free]  # fmt: skip
     return ctx.reply(
         PICK_DAY, [*rows_of(buttons, 3), other, menu_button(ctx)], replace=True,
-        topic=ctx._(TOPIC_NAMES[chosen]), centre=ctx.centre_name(centre),
+        topic=ctx._(TOPIC_NAMES[topic]), centre=ctx.centre_name(place),
     )  # fmt: skip
 
 
 @flow.on_button("h")
-async def times(ctx: Context, topic_value: str, centre_id: str, day: str, move: str = "") -> Reply:
+async def times(
+    ctx: Context, topic: Topic, centre: CentreId, day: Annotated[date, Compact()], move: int = 0
+) -> Reply:
     """The free times of one day."""
-    signed_up(ctx)
-    chosen = _topic(topic_value)
-    centre = await open_centre(ctx, centre_id)
-    try:
-        wanted = datetime.strptime(day, "%Y%m%d").date()
-    except ValueError:
-        raise Stale from None
-    return _times_reply(ctx, PICK_TIME, chosen, centre, await _free_on(ctx, centre, wanted), move)
+    place = await _centre(ctx, centre)
+    return _times_reply(ctx, PICK_TIME, topic, place, await _free_on(ctx, place, day), move)
 
 
 def _times_reply(
-    ctx: Context, text: Text, chosen: Topic, centre: Centre, slots: list[Slot], move: str
+    ctx: Context, text: Text, topic: Topic, place: Centre, slots: list[Slot], move: int
 ) -> Outgoing:
-    tail = f":{move}" if move else ""
+    centre = CentreId(place.id)
     starts = sorted({s.starts_at for s in slots})
     buttons = [
-        Button(f"{_local(ctx, at):%H:%M}", f"lg:ok:{chosen.value}:{centre.id}:{_minute(at)}{tail}")
+        Button(
+            f"{_local(ctx, at):%H:%M}", confirm.link(topic, centre, _minute(at), **_moving(move))
+        )
         for at in starts
     ]
     first = starts[0] if starts else ctx.clock.now()
-    back = f"lg:d:{chosen.value}:{centre.id}{tail}"
+    back = days.link(topic, centre, **_moving(move))
     return ctx.reply(
         text, [*rows_of(buttons, 4), [ctx.button(N_("Back"), back, icon="◀️"), *menu_button(ctx)]],
         replace=True, day=_day_label(ctx, _local(ctx, first).date()),
@@ -188,42 +183,47 @@ def _times_reply(
 
 @flow.on_button("ok")
 async def confirm(
-    ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
+    ctx: Context, topic: Topic, centre: CentreId, minute: int, move: int = 0
 ) -> Reply:
     """Check before booking."""
-    signed_up(ctx)
-    chosen = _topic(topic_value)
-    centre = await open_centre(ctx, centre_id)
+    place = await _centre(ctx, centre)
     at = _at(minute)
-    tail = f":{move}" if move else ""
-    yes = f"lg:bk:{chosen.value}:{centre.id}:{minute}{tail}"
-    back = f"lg:h:{chosen.value}:{centre.id}:{_local(ctx, at):%Y%m%d}{tail}"
+    yes = book.link(topic, centre, minute, **_moving(move))
+    back = times.link(topic, centre, _local(ctx, at).date(), **_moving(move))
     return ctx.reply(
         CONFIRM,
         [[ctx.button(N_("Yes, book it"), yes, icon="✅")],
          [ctx.button(N_("Back"), back, icon="◀️")]],
-        **_params(ctx, chosen, at, centre),
+        **_params(ctx, topic, at, place),
     )  # fmt: skip
 
 
-@flow.on_button("bk")
-async def book(
-    ctx: Context, topic_value: str, centre_id: str, minute: str, move: str = ""
-) -> Reply:
+def own_appointment(arg: str) -> Guard:
+    """Someone who agreed to the notice, and argument `arg` (if given) is their own upcoming one."""
+
+    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
+        await person(ctx, args)
+        if arg in args:
+            await _mine(ctx, args[arg])
+
+    return guard
+
+
+@flow.on_button("bk", guard=own_appointment("move"))
+async def book(ctx: Context, topic: Topic, centre: CentreId, minute: int, move: int = 0) -> Reply:
     """Hold the slot (any adviser free then); when moving, the old one goes only now."""
     user = signed_up(ctx)
-    chosen = _topic(topic_value)
-    centre = await open_centre(ctx, centre_id)
+    place = await _centre(ctx, centre)
     at = _at(minute)
     now = ctx.clock.now()
-    old = await _own(ctx, move) if move else None
+    old = await _mine(ctx, move) if move else None
     if old is None and (held := await ctx.uow.legal.upcoming(user.id, now)) is not None:
         return await _yours(ctx, held)  # one at a time: offer to move the one they have
-    day_slots = await _free_on(ctx, centre, _local(ctx, at).date())
+    day_slots = await _free_on(ctx, place, _local(ctx, at).date())
     appointment = None
     for slot in (s for s in day_slots if s.starts_at == at):
         appointment = await ctx.uow.legal.book(
-            adviser_id=slot.adviser_id, user_id=user.id, centre_id=centre.id, topic=chosen,
+            adviser_id=slot.adviser_id, user_id=user.id, centre_id=place.id, topic=topic,
             starts_at=slot.starts_at, ends_at=slot.ends_at, now=now,
         )  # fmt: skip
         if appointment is not None:
@@ -233,80 +233,92 @@ async def book(
     if appointment is None:
         later = [s for s in day_slots if s.starts_at != at]
         if not later:  # that day is full now: the next day with a free time
-            upcoming = await _free(ctx, centre, now, DAYS_AHEAD)
+            upcoming = await _free(ctx, place, now, DAYS_AHEAD)
             first_day = _local(ctx, upcoming[0].starts_at).date() if upcoming else None
             later = [s for s in upcoming if _local(ctx, s.starts_at).date() == first_day]
-        return _times_reply(ctx, TAKEN, chosen, centre, later[:12], move)
+        return _times_reply(ctx, TAKEN, topic, place, later[:12], move)
     if old is not None:
-        await _release(ctx, old, centre)
-    await _plan(ctx, appointment, centre)
-    return _confirmation(ctx, appointment, centre)
+        await _release(ctx, old, place)
+    await _plan(ctx, appointment, place)
+    return _confirmation(ctx, appointment, place)
 
 
 # -- call me back -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallBack(Step):
+    """Step `lg.phone`: a call-back asked for on this topic at this centre, the number to come."""
+
+    topic: Topic
+    centre: CentreId
+
+
 @flow.on_button("cb")
-async def callback(ctx: Context, topic_value: str, centre_id: str, agreed: str = "") -> Reply:
+async def callback(
+    ctx: Context, topic: Topic, centre: CentreId, agreed: Literal["yes", "no"] = "no"
+) -> Reply:
     """A phone number for an adviser to call: asked for with its own consent."""
-    signed_up(ctx)
-    chosen = _topic(topic_value)
-    centre = await open_centre(ctx, centre_id)
+    place = await _centre(ctx, centre)
     if agreed != "yes":
         return ctx.reply(
             PHONE_CONSENT,
-            [[ctx.button(N_("Yes, call me"), f"lg:cb:{chosen.value}:{centre.id}:yes", icon="📞")],
-             [ctx.button(N_("No"), f"lg:d:{chosen.value}:{centre.id}", icon="◀️")]],
+            [[ctx.button(N_("Yes, call me"), callback.link(topic, centre, "yes"), icon="📞")],
+             [ctx.button(N_("No"), days.link(topic, centre), icon="◀️")]],
         )  # fmt: skip
-    ctx.set_state("lg.phone", topic=chosen.value, centre=centre.id)
+    ctx.set_state("lg.phone", **CallBack(topic, CentreId(place.id)).data())
     return ctx.reply(ASK_PHONE, [menu_button(ctx)])
 
 
 @flow.on_state("lg.phone")
-async def phone(ctx: Context) -> Reply:
+async def phone(ctx: Context, request: CallBack) -> Reply:
     """The number, checked for shape only; stored with the phone consent; advisers told."""
     user = signed_up(ctx)
     number = phone_number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_PHONE, [menu_button(ctx)])
-    chosen = _topic(str(ctx.state.data.get("topic", "")))
-    centre = await open_centre(ctx, str(ctx.state.data.get("centre", "")))
+    place = await _centre(ctx, request.centre)
     now = ctx.clock.now()
     await ctx.uow.users.add_consent(user.id, PHONE_CONSENT_KIND, ctx.consent_version, now)
     await ctx.uow.callbacks.request(
-        user_id=user.id, centre_id=centre.id, topic=chosen, phone=number, now=now
+        user_id=user.id, centre_id=place.id, topic=request.topic, phone=number, now=now
     )
-    for adviser in await ctx.uow.callbacks.advisers_at(centre.id):
-        notice = Notice.of(CALLBACK_NOTICE, what=word(TOPIC_NAMES[chosen]), where=name(centre.name))
+    for adviser in await ctx.uow.callbacks.advisers_at(place.id):
+        notice = Notice.of(
+            CALLBACK_NOTICE, what=word(TOPIC_NAMES[request.topic]), where=name(place.name)
+        )
         await ctx.uow.outbox.enqueue(adviser, notice, not_before=now, now=now,
                                      priority=PRIORITY_DIRECT)  # fmt: skip
     ctx.clear_state()
-    return main_menu(ctx, CALLBACK_SAVED, centre=ctx.centre_name(centre))
+    return main_menu(ctx, CALLBACK_SAVED, centre=ctx.centre_name(place))
 
 
 # -- moving and cancelling -----------------------------------------------------------------------
-@flow.on_button("x")
-async def ask_cancel(ctx: Context, appointment_id: str) -> Reply:
+@flow.on_button("x", guard=own_appointment("appointment"))
+async def ask_cancel(ctx: Context, appointment: int) -> Reply:
     """Are you sure?"""
-    mine = await _own(ctx, appointment_id)
+    mine = await _mine(ctx, appointment)
     return ctx.reply(
         CANCEL_ASK,
-        [[ctx.button(N_("Yes, cancel"), f"lg:xx:{mine.id}", icon="❌")],
-         [ctx.button(N_("No, keep it"), "lg:home", icon="✅")]],
+        [[ctx.button(N_("Yes, cancel"), cancel.link(mine.id), icon="❌")],
+         [ctx.button(N_("No, keep it"), home.link(), icon="✅")]],
         when=ctx.tr.format_datetime(ctx.locale, mine.starts_at),
     )  # fmt: skip
 
 
-@flow.on_button("xx")
-async def cancel(ctx: Context, appointment_id: str) -> Reply:
+@flow.on_button("xx", guard=own_appointment("appointment"))
+async def cancel(ctx: Context, appointment: int) -> Reply:
     """Release the slot; reminders go; the adviser is told."""
-    mine = await _own(ctx, appointment_id)
-    await _release(ctx, mine, await open_centre(ctx, str(mine.centre_id)))
+    mine = await _mine(ctx, appointment)  # also called from a reminder, past no guard
+    await _release(ctx, mine, await _centre(ctx, mine.centre_id))
     return main_menu(ctx, CANCELLED, replace=True)
 
 
 @cancels("legal")
 async def cancel_from_reminder(ctx: Context, ref: str) -> Reply:
     """'I can't come' on an appointment reminder releases the slot at once."""
-    return await cancel(ctx, ref.split(":", 1)[1])
+    number = parse_id(ref.split(":", 1)[1])
+    if number is None:
+        raise Stale
+    return await cancel(ctx, number)
 
 
 # -- the rules around a booking ------------------------------------------------------------------
@@ -378,25 +390,31 @@ async def _free_on(ctx: Context, centre: Centre, day: date) -> list[Slot]:
     return [s for s in await _free(ctx, centre, start, 1) if _local(ctx, s.starts_at).date() == day]
 
 
-def _params(ctx: Context, chosen: Topic, at: datetime, centre: Centre) -> dict[str, Any]:
+def _params(ctx: Context, topic: Topic, at: datetime, centre: Centre) -> dict[str, Any]:
     return {
-        "topic": ctx._(TOPIC_NAMES[chosen]),
+        "topic": ctx._(TOPIC_NAMES[topic]),
         "when": ctx.tr.format_datetime(ctx.locale, at),
         "centre": ctx.centre_name(centre),
     }
 
 
-def _topic(value: str) -> Topic:
-    try:
-        return Topic(value)
-    except ValueError:
-        raise Stale from None
+def _moving(move: int) -> dict[str, int]:
+    """The `move` argument of the next button: left out for a new booking (0), as before."""
+    return {"move": move} if move else {}
 
 
-async def _own(ctx: Context, appointment_id: str) -> Appointment:
+async def _centre(ctx: Context, centre: int) -> Centre:
+    """The centre an argument or a booking names; Stale if there is none (any more)."""
+    found = await ctx.uow.centres.get(centre)
+    if found is None:
+        raise Stale
+    return found
+
+
+async def _mine(ctx: Context, appointment: int) -> Appointment:
+    """The person's own appointment, still booked and still ahead; Stale otherwise."""
     user = signed_up(ctx)
-    number = parse_id(appointment_id)
-    mine = await ctx.uow.legal.get(number) if number is not None else None
+    mine = await ctx.uow.legal.get(appointment)
     if mine is None or mine.user_id != user.id or mine.status != "booked":
         raise Stale
     if mine.starts_at <= ctx.clock.now():
@@ -416,11 +434,8 @@ def _minute(at: datetime) -> int:
     return int(at.timestamp() // 60)
 
 
-def _at(minute: str) -> datetime:
-    number = parse_id(minute)
-    if number is None:
-        raise Stale
-    return datetime.fromtimestamp(number * 60, UTC)
+def _at(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, UTC)
 
 
 def _day_label(ctx: Context, day: date) -> str:

@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal, TypeVar
 
 from handlers.context import Context, rows_of
+from handlers.flows import advisers
 from handlers.flows.guards import coordinates_some, coordinator_of, staff
 from handlers.flows.lookup import coordinated_centre, coordinated_centres, parse_id, signed_up
 from handlers.flows.menu import menu_button
@@ -131,7 +132,9 @@ async def home(ctx: Context) -> Reply:
     ]
     if len(centres) > 1:
         rows.append([ctx.button(N_("Another centre"), pick_centre.link(), icon="📍")])
-    rows.append([ctx.button(N_("Legal advisers"), "cad:home", icon="⚖️"), *menu_button(ctx)])
+    rows.append(
+        [ctx.button(N_("Legal advisers"), advisers.home.link(), icon="⚖️"), *menu_button(ctx)]
+    )
     return ctx.reply(HOME, rows, replace=True)
 
 

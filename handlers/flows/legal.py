@@ -22,7 +22,7 @@ from handlers.context import Context, rows_of
 from handlers.flows.events import cancels
 from handlers.flows.guards import person
 from handlers.flows.lookup import parse_id, phone_number, signed_up
-from handlers.flows.menu import main_menu, menu_button
+from handlers.flows.menu import main_menu, menu_button, show_menu
 from handlers.messages import Button, Outgoing
 from handlers.model import Appointment, Centre, Topic
 from handlers.notices import PRIORITY_DIRECT, Notice, name, when, word
@@ -107,7 +107,7 @@ async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
         YOURS,
         [[ctx.button(N_("Move it"), move, icon="🕓")],
          [ctx.button(N_("Cancel it"), ask_cancel.link(mine.id), icon="❌")],
-         [ctx.button(N_("Keep it"), "menu:main", icon="✅")]],
+         [ctx.button(N_("Keep it"), show_menu.link(), icon="✅")]],
         replace=True, **_params(ctx, mine.topic, mine.starts_at, place),
     )  # fmt: skip
 

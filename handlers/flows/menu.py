@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from handlers.context import Context
@@ -19,30 +20,53 @@ SOON = T(
     "This part is not ready yet. We are working on it and will tell you when it is ready.",
 )
 
-# (label, payload, icon): an emoji on every entry as a visual anchor for people who read little.
-ENTRIES = (
-    (N_("Workshops"), "ws:home", "📅"),
-    (N_("Legal advice"), "lg:home", "⚖️"),
-    (N_("Ask a question"), "menu:soon:ask", "💬"),
-    (N_("Volunteer"), "vol:home", "🤝"),
-    (N_("Centres"), "cen:list", "📍"),
-    (N_("Settings"), "set:open", "⚙️"),
-    (N_("My bookings"), "ws:mine", "📌"),
-)
+
+@functools.cache
+def entries() -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...], str]:
+    """(label, payload, icon) of everyone's entries, the staff's, and the advisers' one.
+
+    An emoji on every entry is a visual anchor for people who read little. Built on first use:
+    every journey shows this menu, so its module cannot import them all when it loads.
+    """
+    from handlers.flows import (
+        advise,
+        announce,
+        centres,
+        coordinate,
+        coordinate_volunteers,
+        legal,
+        settings,
+        volunteer,
+        workshops,
+    )  # fmt: skip
+
+    everyone = (
+        (N_("Workshops"), workshops.home.link(), "📅"),
+        (N_("Legal advice"), legal.home.link(), "⚖️"),
+        (N_("Ask a question"), not_ready.link("ask"), "💬"),
+        (N_("Volunteer"), volunteer.join.home.link(), "🤝"),
+        (N_("Centres"), centres.show_list.link(), "📍"),
+        (N_("Settings"), settings.open_settings.link(), "⚙️"),
+        (N_("My bookings"), workshops.mine.link(), "📌"),
+    )
+    staff = (
+        (N_("Coordinate workshops"), coordinate.home.link(), "🗂"),
+        (N_("Volunteers"), coordinate_volunteers.centre_page.home.link(), "🤝"),
+        (N_("Announcements"), announce.home.show.link(), "📣"),
+    )
+    return everyone, staff, advise.home.link()
 
 
 def main_menu(ctx: Context, text: Text = MENU, *, replace: bool = False, **params: Any) -> Outgoing:
     """The main menu under a message (by default the menu's own question)."""
-    buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in ENTRIES]
+    everyone, staff, appointments = entries()
+    buttons = [ctx.button(label, payload, icon=icon) for label, payload, icon in everyone]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if ctx.user is not None and ctx.user.has_role(Role.COORDINATOR, Role.ADMIN):
-        rows.append(
-            [ctx.button(N_("Coordinate workshops"), "cw:home", icon="🗂"),
-             ctx.button(N_("Volunteers"), "cv:home", icon="🤝")]
-        )  # fmt: skip
-        rows.append([ctx.button(N_("Announcements"), "bc:home", icon="📣")])
+        mine = [ctx.button(label, payload, icon=icon) for label, payload, icon in staff]
+        rows += [mine[:2], mine[2:]]
     if ctx.user is not None and ctx.user.has_role(Role.ADVISER):
-        rows.append([ctx.button(N_("My appointments"), "adv:home", icon="🗓")])
+        rows.append([ctx.button(N_("My appointments"), appointments, icon="🗓")])
     return ctx.reply(text, rows, replace=replace, **params)
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.calendar import sessions_ics
 from handlers.context import Context, rows_of
+from handlers.flows import legal
 from handlers.flows.events import cancels
 from handlers.flows.guards import own, person
 from handlers.flows.lookup import first_name, parse_id, signed_up
@@ -398,7 +399,7 @@ async def mine(ctx: Context) -> Reply:
         local = appointment.starts_at.astimezone(ZoneInfo(ctx.policy.timezone))
         day = ctx.tr.weekday_name(ctx.locale, local.weekday())[:3]
         label = f"⚖️ {day} {local:%d.%m. %H:%M} · {ctx._(N_('Legal advice'))}"
-        rows.append([Button(label[:120], "lg:home")])
+        rows.append([Button(label[:120], legal.home.link())])
     for held, session in found:
         label = ctx_button_for(ctx, session).label.rsplit(" · ", 1)[0]
         if held.child_name:

@@ -27,13 +27,14 @@ def stale(reminder: Reminder, now: datetime) -> bool:
     return reminder.starts_at <= now or not reminder.reminders_on
 
 
-def notice(reminder: Reminder) -> Notice:
-    """The message a due reminder becomes, with its "I'll come" / "I can't come" buttons."""
+def notice(reminder: Reminder, coming: str, not_coming: str) -> Notice:
+    """The message a due reminder becomes, with its "I'll come" / "I can't come" buttons
+    (their payloads given by the flow that answers them)."""
     return Notice.of(
         REMINDER,
         [
-            [NoticeButton(N_("I'll come"), f"rem:yes:{reminder.id}", "✅")],
-            [NoticeButton(N_("I can't come"), f"rem:no:{reminder.id}", "❌")],
+            [NoticeButton(N_("I'll come"), coming, "✅")],
+            [NoticeButton(N_("I can't come"), not_coming, "❌")],
         ],
         **{**reminder.params, "when": when(reminder.starts_at)},
     )

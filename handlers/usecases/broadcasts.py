@@ -33,6 +33,8 @@ async def release_due(uow: UnitOfWork, now: datetime) -> int:
 
 async def report_finished(uow: UnitOfWork, now: datetime) -> list[Broadcast]:
     """Close announcements whose every message has an outcome; tell their senders how it went."""
+    from handlers.flows.announce import report  # here: the flow imports these use cases
+
     done = await uow.broadcasts.finish(now)
     for broadcast in done:
         to = broadcast.sent_by or broadcast.created_by
@@ -40,7 +42,7 @@ async def report_finished(uow: UnitOfWork, now: datetime) -> list[Broadcast]:
             continue
         notice = Notice.of(
             REPORT,
-            [[NoticeButton(N_("See the report"), f"bc:r:{broadcast.id}", "📊")]],
+            [[NoticeButton(N_("See the report"), report.show.link(broadcast.id), "📊")]],
             when=when(broadcast.started_at or now),
             **{k: broadcast.report.get(k, 0) for k in ("delivered", "blocked", "failed")},
         )

@@ -64,6 +64,8 @@ async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> in
 
     Returns how many were handled, so a caller can repeat while a backlog remains.
     """
+    from handlers.flows import reminders as answers  # here: the flow imports these use cases
+
     due = await uow.reminders.due(now, limit)
     for reminder in due:
         if rules.stale(reminder, now):
@@ -74,7 +76,11 @@ async def release_due(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> in
             continue
         await uow.outbox.enqueue(
             reminder.user_id,
-            rules.notice(reminder),
+            rules.notice(
+                reminder,
+                answers.coming.link(reminder.id),
+                answers.not_coming.link(reminder.id),
+            ),
             not_before=now,
             now=now,
             priority=PRIORITY_DIRECT,

@@ -66,12 +66,15 @@ async def wrong_code(
     are not counted any more, so the count reaches the limit once: the coordinators are told
     once a day.
     """
+    from handlers.flows.coordinate_volunteers import today  # here: the flow imports these use cases
+    from handlers.payloads import CentreId
+
     await uow.attempts.failed(CHECKIN_SCOPE, str(user_id), now)
     used = await code_tries_used(uow, user_id, since)
     if used == CODE_TRIES:
         notice = Notice.of(
             ALERT_CODE_LOCKED,
-            [[NoticeButton(N_("Today"), f"cv:t:{centre.id}", "📋")]],
+            [[NoticeButton(N_("Today"), today.coverage.link(CentreId(centre.id)), "📋")]],
             volunteer=await volunteer_name(uow, user_id),
             tries=CODE_TRIES,
             **shift_params(shift, centre),
@@ -105,6 +108,8 @@ async def release_due(uow: UnitOfWork, policy: Policy, now: datetime, *, limit: 
     Each sign-up is flagged before its message is queued, so of two processes doing this at
     once only one queues it. Returns how many sign-ups were handled.
     """
+    from handlers.flows.volunteer import question  # here: the flow imports these use cases
+
     handled = 0
     for signup, shift in await uow.shifts.to_ask(now + policy.shift_confirm_before, limit):
         handled += 1
@@ -115,8 +120,8 @@ async def release_due(uow: UnitOfWork, policy: Policy, now: datetime, *, limit: 
             continue
         notice = Notice.of(
             STILL_COMING,
-            [[NoticeButton(N_("Yes, I'm coming"), f"vol:yes:{signup.id}", "✅")],
-             [NoticeButton(N_("No, I can't come"), f"vol:no:{signup.id}", "❌")]],
+            [[NoticeButton(N_("Yes, I'm coming"), question.still_coming.link(signup.id), "✅")],
+             [NoticeButton(N_("No, I can't come"), question.not_coming.link(signup.id), "❌")]],
             **shift_params(shift, centre),
         )  # fmt: skip
         await uow.outbox.enqueue(

@@ -41,10 +41,12 @@ async def promoted(
     uow: UnitOfWork, policy: Policy, booking: Booking, session: Session, centre: str, now: datetime
 ) -> None:
     """Someone on the waiting list got the place: reminders, and a notice they can answer."""
+    from handlers.flows import workshops  # here: the flow imports these use cases
+
     await plan_reminders(uow, policy, booking, session, centre, now)
     notice = Notice.of(
         PLACE_FREED,
-        [[NoticeButton(N_("Give the place back"), f"ws:x:{booking.id}", "↩️")]],
+        [[NoticeButton(N_("Give the place back"), workshops.ask_cancel.link(booking.id), "↩️")]],
         what=titles(session.titles), when=when(session.starts_at),
     )  # fmt: skip
     await uow.outbox.enqueue(

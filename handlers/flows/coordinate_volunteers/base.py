@@ -67,7 +67,9 @@ async def scheduled_shift(ctx: Context, shift_id: int, *, not_begun: bool = Fals
 
 def shifts_button() -> NoticeButton:
     """The volunteer's "Open shifts" button in a notice sent to them."""
-    return NoticeButton(N_("Open shifts"), "vol:home", "🤝")  # the volunteers' flow
+    from handlers.flows.volunteer import join  # here: the volunteers' flow links to this one
+
+    return NoticeButton(N_("Open shifts"), join.home.link(), "🤝")
 
 
 def back(ctx: Context, payload: str) -> Button:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
 from handlers.context import Context, rows_of
+from handlers.flows.coordinate_volunteers import requests as cv_requests
 from handlers.flows.lookup import first_name, open_centre, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.flows.replies import again
@@ -250,8 +251,7 @@ async def _send_request(ctx: Context, form: Form, phone: str | None) -> Reply:
     )  # fmt: skip
     notice = Notice.of(
         NEW_REQUEST,
-        # The coordinators' flow (cv) reads this payload; it stays a literal until cv builds it.
-        [[NoticeButton(N_("See the request"), f"cv:r:{request.id}", "📝")]],
+        [[NoticeButton(N_("See the request"), cv_requests.request.link(request.id), "📝")]],
         volunteer=form.first,
         centre=name(centre.name),
     )

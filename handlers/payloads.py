@@ -88,8 +88,10 @@ def _word_codec(longest: int) -> Codec:
 
 
 def _read_date(text: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise PayloadError(text)
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise PayloadError(text) from None
 
@@ -101,10 +103,6 @@ def _read_compact(text: str) -> date:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise PayloadError(text) from None
-
-
-def _bad(text: str) -> Any:
-    raise PayloadError(text)
 
 
 def _choice_codec(values: Mapping[str, Any]) -> Codec:

@@ -106,10 +106,6 @@ class Route:
         except PayloadError:
             return None
 
-    def accepts(self, segments: Sequence[str]) -> bool:
-        """True if the handler takes exactly these payload arguments."""
-        return self.parse(segments) is not None
-
     def load_step(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """A state handler's keyword arguments from the stored state; Stale if it does not fit."""
         if self.step is None:

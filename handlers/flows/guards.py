@@ -126,15 +126,12 @@ async def volunteer(ctx: Context, args: Mapping[str, Any]) -> None:
 
 def own_signup(arg: str = "signup_id") -> Guard:
     """An approved volunteer, and the shift sign-up named by argument `arg` is their own."""
+    return every(volunteer, own(arg, via=_signup_owner))
 
-    async def guard(ctx: Context, args: Mapping[str, Any]) -> None:
-        await volunteer(ctx, args)
-        number = args.get(arg)
-        signup = await ctx.uow.shifts.signup(number) if isinstance(number, int) else None
-        if signup is None or ctx.user is None or signup.user_id != ctx.user.id:
-            raise Stale
 
-    return guard
+async def _signup_owner(ctx: Context, signup_id: Any) -> int | None:
+    signup = await ctx.uow.shifts.signup(signup_id) if isinstance(signup_id, int) else None
+    return signup.user_id if signup is not None else None
 
 
 async def coordinates_some(ctx: Context, args: Mapping[str, Any]) -> None:

@@ -21,7 +21,7 @@ from handlers.calendar import session_ics
 from handlers.context import Context, rows_of
 from handlers.flows.events import cancels
 from handlers.flows.guards import person
-from handlers.flows.lookup import parse_id, phone_number, signed_up
+from handlers.flows.lookup import open_centre, parse_id, phone_number, signed_up
 from handlers.flows.menu import main_menu, menu_button, show_menu
 from handlers.messages import Button, Outgoing
 from handlers.model import Appointment, Centre, Topic
@@ -101,7 +101,7 @@ async def home(ctx: Context) -> Reply:
 
 
 async def _yours(ctx: Context, mine: Appointment) -> Outgoing:
-    place = await _centre(ctx, mine.centre_id)
+    place = await open_centre(ctx, mine.centre_id)
     move = days.link(mine.topic, CentreId(place.id), mine.id)
     return ctx.reply(
         YOURS,
@@ -134,7 +134,7 @@ async def centres(ctx: Context, topic: Topic, move: int = 0) -> Reply:
 @flow.on_button("d")
 async def days(ctx: Context, topic: Topic, centre: CentreId, move: int = 0) -> Reply:
     """The next days with a free time (up to two weeks ahead)."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     slots = await _free(ctx, place, ctx.clock.now(), DAYS_AHEAD)
     days_free = sorted({_local(ctx, s.starts_at).date() for s in slots})
     other = [ctx.button(N_("Another centre"), centres.link(topic, **_moving(move)), icon="📍")]
@@ -158,7 +158,7 @@ async def times(
     ctx: Context, topic: Topic, centre: CentreId, day: Annotated[date, Compact()], move: int = 0
 ) -> Reply:
     """The free times of one day."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     return _times_reply(ctx, PICK_TIME, topic, place, await _free_on(ctx, place, day), move)
 
 
@@ -186,7 +186,7 @@ async def confirm(
     ctx: Context, topic: Topic, centre: CentreId, minute: int, move: int = 0
 ) -> Reply:
     """Check before booking."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     at = _at(minute)
     yes = book.link(topic, centre, minute, **_moving(move))
     back = times.link(topic, centre, _local(ctx, at).date(), **_moving(move))
@@ -213,7 +213,7 @@ def own_appointment(arg: str) -> Guard:
 async def book(ctx: Context, topic: Topic, centre: CentreId, minute: int, move: int = 0) -> Reply:
     """Hold the slot (any adviser free then); when moving, the old one goes only now."""
     user = signed_up(ctx)
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     at = _at(minute)
     now = ctx.clock.now()
     old = await _mine(ctx, move) if move else None
@@ -257,7 +257,7 @@ async def callback(
     ctx: Context, topic: Topic, centre: CentreId, agreed: Literal["yes", "no"] = "no"
 ) -> Reply:
     """A phone number for an adviser to call: asked for with its own consent."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     if agreed != "yes":
         return ctx.reply(
             PHONE_CONSENT,
@@ -275,7 +275,7 @@ async def phone(ctx: Context, request: CallBack) -> Reply:
     number = phone_number(ctx.incoming.text)
     if number is None:
         return ctx.reply(BAD_PHONE, [menu_button(ctx)])
-    place = await _centre(ctx, request.centre)
+    place = await open_centre(ctx, request.centre)
     now = ctx.clock.now()
     await ctx.uow.users.add_consent(user.id, PHONE_CONSENT_KIND, ctx.consent_version, now)
     await ctx.uow.callbacks.request(
@@ -308,7 +308,7 @@ async def ask_cancel(ctx: Context, appointment: int) -> Reply:
 async def cancel(ctx: Context, appointment: int) -> Reply:
     """Release the slot; reminders go; the adviser is told."""
     mine = await _mine(ctx, appointment)  # also called from a reminder, past no guard
-    await _release(ctx, mine, await _centre(ctx, mine.centre_id))
+    await _release(ctx, mine, await open_centre(ctx, mine.centre_id))
     return main_menu(ctx, CANCELLED, replace=True)
 
 
@@ -401,14 +401,6 @@ def _params(ctx: Context, topic: Topic, at: datetime, centre: Centre) -> dict[st
 def _moving(move: int) -> dict[str, int]:
     """The `move` argument of the next button: left out for a new booking (0), as before."""
     return {"move": move} if move else {}
-
-
-async def _centre(ctx: Context, centre: int) -> Centre:
-    """The centre an argument or a booking names; Stale if there is none (any more)."""
-    found = await ctx.uow.centres.get(centre)
-    if found is None:
-        raise Stale
-    return found
 
 
 async def _mine(ctx: Context, appointment: int) -> Appointment:

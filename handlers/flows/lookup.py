@@ -21,9 +21,9 @@ def signed_up(ctx: Context) -> User:
     return ctx.user
 
 
-async def open_centre(ctx: Context, centre_id: str) -> Centre:
-    """The centre an id in a payload or state names; Stale if there is none."""
-    number = parse_id(centre_id)
+async def open_centre(ctx: Context, centre_id: int | str) -> Centre:
+    """The centre an id (typed, or text still to be read) names; Stale if there is none."""
+    number = parse_id(centre_id) if isinstance(centre_id, str) else centre_id
     centre = await ctx.uow.centres.get(number) if number is not None else None
     if centre is None:
         raise Stale

@@ -19,7 +19,7 @@ from handlers.context import Context, rows_of
 from handlers.flows import legal
 from handlers.flows.events import cancels
 from handlers.flows.guards import own, person
-from handlers.flows.lookup import first_name, parse_id, signed_up
+from handlers.flows.lookup import first_name, open_centre, parse_id, signed_up
 from handlers.flows.menu import main_menu, menu_button
 from handlers.messages import Button
 from handlers.model import Audience, Booking, Centre, Session, WorkshopKind
@@ -166,7 +166,7 @@ async def centres(ctx: Context) -> Reply:
 @flow.on_button("k")
 async def kinds(ctx: Context, centre: CentreId) -> Reply:
     """Choose a kind of workshop (or all) at a centre."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     buttons = [ctx.button(label, week.link(centre, k)) for k, label in KIND_NAMES.items()]
     return ctx.reply(
         PICK_KIND,
@@ -183,7 +183,7 @@ async def kinds(ctx: Context, centre: CentreId) -> Reply:
 @flow.on_button("w")
 async def week(ctx: Context, centre: CentreId, kind: KindOrAll) -> Reply:
     """This week or next week."""
-    await _centre(ctx, centre)
+    await open_centre(ctx, centre)
     buttons = [
         Button(_capitalised(ctx._(label)), listing.link(centre, kind, next_week, 0))
         for next_week, label in zip((False, True), WEEKS, strict=True)
@@ -196,7 +196,7 @@ async def listing(
     ctx: Context, centre: CentreId, kind: KindOrAll, next_week: bool, page: int
 ) -> Reply:
     """A page of sessions: day, time, title, free places."""
-    place = await _centre(ctx, centre)
+    place = await open_centre(ctx, centre)
     start, end = _week(ctx, int(next_week))
     found, total = await ctx.uow.workshops.find(
         centre_id=place.id, kind=kind, start=start, end=end, limit=PAGE, offset=page * PAGE,
@@ -231,7 +231,7 @@ def ctx_button_for(ctx: Context, session: Session) -> Button:
 async def details(ctx: Context, session_id: int) -> Reply:
     """Everything about one session, and the ways to sign up."""
     session = await open_session(ctx, session_id)
-    centre = await _centre(ctx, session.centre_id)
+    centre = await open_centre(ctx, session.centre_id)
     sid = session.id
     label = N_("Sign me up") if session.free else N_("Put me on the waiting list")
     buttons: list[list[Button]] = []
@@ -326,7 +326,7 @@ async def _book(
     now = ctx.clock.now()
     if session.starts_at <= now:
         raise Stale
-    centre = await _centre(ctx, session.centre_id)
+    centre = await open_centre(ctx, session.centre_id)
     # "All" means this session and the later ones of the series.
     sessions = await ctx.uow.workshops.series(session.id, session.starts_at) if whole else [session]
     booked: list[tuple[Booking, Session]] = []
@@ -423,7 +423,7 @@ OWN_BOOKING = own("booking_id", via=_whose)
 async def booking(ctx: Context, booking_id: int) -> Reply:
     """One of my bookings, with a way to cancel it."""
     held, session = await _open_booking(ctx, booking_id)
-    centre = await _centre(ctx, session.centre_id)
+    centre = await open_centre(ctx, session.centre_id)
     title = pick_title(session.titles, ctx.locale)
     if held.child_name:
         title = f"{title} ({held.child_name})"
@@ -453,7 +453,7 @@ async def ask_cancel(ctx: Context, booking_id: int) -> Reply:
 async def cancel(ctx: Context, booking_id: int) -> Reply:
     """Cancel for real: the place goes to the first on the waiting list."""
     held, session = await _open_booking(ctx, booking_id)
-    centre = await _centre(ctx, session.centre_id)
+    centre = await open_centre(ctx, session.centre_id)
     await cases.cancel_booking(ctx.uow, ctx.policy, held, session, centre.name, ctx.clock.now())
     return main_menu(ctx, CANCELLED, replace=True)
 
@@ -477,14 +477,6 @@ def _capitalised(text: str) -> str:
 
 def _mine_row(ctx: Context) -> list[Button]:
     return [ctx.button(N_("My bookings"), mine.link(), icon="📌"), *menu_button(ctx)]
-
-
-async def _centre(ctx: Context, centre_id: int) -> Centre:
-    """The centre a route names; Stale if there is none."""
-    centre = await ctx.uow.centres.get(centre_id)
-    if centre is None:
-        raise Stale
-    return centre
 
 
 async def open_session(ctx: Context, session_id: int) -> Session:

@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.flows.guards import staff
 from handlers.flows.typed import local, zone
 from handlers.messages import Button
-from handlers.model import Centre, Shift, Volunteer
+from handlers.model import Shift, Volunteer
 from handlers.notices import NoticeButton
 from handlers.router import Flow, Stale
 from handlers.texts import N_
@@ -37,14 +37,6 @@ async def signup_centre(ctx: Context, signup_id: int) -> int | None:
     """The centre of the shift a sign-up is for."""
     signup = await ctx.uow.shifts.signup(signup_id)
     return await shift_centre(ctx, signup.shift_id) if signup is not None else None
-
-
-async def load_centre(ctx: Context, centre_id: int) -> Centre:
-    """The centre itself (the guard has already checked the person may coordinate it)."""
-    found = await ctx.uow.centres.get(centre_id)
-    if found is None:
-        raise Stale
-    return found
 
 
 async def load_request(ctx: Context, volunteer_id: int) -> Volunteer:

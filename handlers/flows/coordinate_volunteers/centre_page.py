@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from handlers.context import Context, rows_of
 from handlers.flows.coordinate_volunteers import checkin, new_shift, requests, shifts, today
-from handlers.flows.coordinate_volunteers.base import back, flow, load_centre
+from handlers.flows.coordinate_volunteers.base import back, flow
 from handlers.flows.guards import coordinator_of
-from handlers.flows.lookup import coordinated_centres, coordinator
+from handlers.flows.lookup import coordinated_centres, coordinator, open_centre
 from handlers.flows.menu import menu_button
 from handlers.messages import Button, Outgoing
 from handlers.model import Centre
@@ -44,7 +44,7 @@ async def home(ctx: Context) -> Reply:
 @flow.on_button("h", guard=coordinator_of("centre"))
 async def centre_home(ctx: Context, centre: CentreId) -> Reply:
     """One centre's volunteering: requests, today, shifts, a new shift, the check-in code."""
-    return await _home(ctx, await load_centre(ctx, centre))
+    return await _home(ctx, await open_centre(ctx, centre))
 
 
 async def _home(ctx: Context, centre: Centre) -> Outgoing:

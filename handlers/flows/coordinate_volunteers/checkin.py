@@ -14,8 +14,9 @@ from itertools import pairwise
 
 from handlers.context import Context
 from handlers.flows.coordinate_volunteers import centre_page
-from handlers.flows.coordinate_volunteers.base import back, flow, load_centre
+from handlers.flows.coordinate_volunteers.base import back, flow
 from handlers.flows.guards import coordinator_of
+from handlers.flows.lookup import open_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Document, Outgoing
@@ -52,7 +53,7 @@ class OwnCode(Step):
 @flow.on_button("code", guard=coordinator_of("centre"))
 async def code(ctx: Context, centre: CentreId) -> Reply:
     """Today's check-in code at a centre (made now if there is none), with a QR code to print."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.clear_state()
     return await _code_page(ctx, here)
 
@@ -60,7 +61,7 @@ async def code(ctx: Context, centre: CentreId) -> Reply:
 @flow.on_button("sc", guard=coordinator_of("centre"))
 async def ask_code(ctx: Context, centre: CentreId) -> Reply:
     """Set my own code for today: ask for it."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.set_state("cv.code", **OwnCode(CentreId(here.id)).data())
     return ctx.reply(ASK_CODE, [[_back_to_code(ctx, here.id), *menu_button(ctx)]])
 
@@ -68,7 +69,7 @@ async def ask_code(ctx: Context, centre: CentreId) -> Reply:
 @flow.on_state("cv.code", guard=coordinator_of("centre"))
 async def own_code(ctx: Context, step: OwnCode) -> Reply:
     """The typed code: exactly 6 digits (spaces left out), not an easy or yesterday's one."""
-    centre = await load_centre(ctx, step.centre)
+    centre = await open_centre(ctx, step.centre)
     typed = "".join(ctx.incoming.text.split())
     rows = [[_back_to_code(ctx, centre.id), *menu_button(ctx)]]
     if not CODE.fullmatch(typed):

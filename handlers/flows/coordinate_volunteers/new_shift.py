@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 from handlers.context import Context, rows_of
 from handlers.flows import lookup
 from handlers.flows.coordinate_volunteers import centre_page, shifts
-from handlers.flows.coordinate_volunteers.base import flow, load_centre
+from handlers.flows.coordinate_volunteers.base import flow
 from handlers.flows.guards import coordinator_of
-from handlers.flows.lookup import parse_id
+from handlers.flows.lookup import open_centre, parse_id
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import local, real_time, typed_day, typed_time
 from handlers.flows.typed import today as local_today
@@ -144,7 +144,7 @@ def _drafting(state: str, kind: type[ShiftTask]) -> Guard:
 @flow.on_button("n", guard=coordinator_of("centre"))
 async def start(ctx: Context, centre: CentreId) -> Reply:
     """Start: what the shift is for."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.clear_state()
     c = CentreId(here.id)
     buttons = [ctx.button(label, new_task.link(c, task)) for task, label in TASK_NAMES.items()]
@@ -157,7 +157,7 @@ async def start(ctx: Context, centre: CentreId) -> Reply:
 @flow.on_button("nt", guard=coordinator_of("centre"))
 async def new_task(ctx: Context, centre: CentreId, task: Task) -> Reply:
     """The task; then the day."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.set_state("cv.day", **ShiftTask(CentreId(here.id), task).data())
     return ctx.reply(ASK_DAY, [_cancel(ctx, here.id)])
 
@@ -219,7 +219,7 @@ async def preview_again(ctx: Context, draft: ShiftDraft) -> Reply:
 async def publish(ctx: Context) -> Reply:
     """Publish the shift (checked again: the binding, the draft, a start still ahead)."""
     draft = _stored(ctx, "cv.preview", ShiftDraft)
-    centre = await load_centre(ctx, draft.centre)
+    centre = await open_centre(ctx, draft.centre)
     starts, ends = draft.span(ctx)
     now = ctx.clock.now()
     if starts <= now:
@@ -240,7 +240,7 @@ async def publish(ctx: Context) -> Reply:
 
 async def _preview(ctx: Context, draft: ShiftDraft) -> Outgoing:
     ctx.set_state("cv.preview", **draft.data())
-    centre = await load_centre(ctx, draft.centre)
+    centre = await open_centre(ctx, draft.centre)
     starts, ends = draft.span(ctx)
     return ctx.reply(
         PREVIEW,

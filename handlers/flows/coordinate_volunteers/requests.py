@@ -12,13 +12,12 @@ from handlers.flows.coordinate_volunteers import centre_page
 from handlers.flows.coordinate_volunteers.base import (
     back,
     flow,
-    load_centre,
     load_request,
     request_centre,
     shifts_button,
 )
 from handlers.flows.guards import coordinator_of
-from handlers.flows.lookup import coordinator
+from handlers.flows.lookup import coordinator, open_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import zone
 from handlers.messages import Button, Outgoing
@@ -63,7 +62,7 @@ YOU_REFUSED = T(
 @flow.on_button("rq", guard=coordinator_of("centre"))
 async def waiting(ctx: Context, centre: CentreId) -> Reply:
     """Requests waiting at a centre, oldest first."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.clear_state()
     pending = await ctx.uow.volunteers.pending(here.id)
     rows = [
@@ -80,7 +79,7 @@ async def waiting(ctx: Context, centre: CentreId) -> Reply:
 async def request(ctx: Context, volunteer_id: int) -> Reply:
     """One request: who, what they can do, their phone; approve or refuse."""
     volunteer = await load_request(ctx, volunteer_id)
-    centre = await load_centre(ctx, volunteer.centre_id)
+    centre = await open_centre(ctx, volunteer.centre_id)
     ctx.clear_state()
     if volunteer.status is not VolunteerStatus.PENDING:
         return _answered(ctx, volunteer)
@@ -112,7 +111,7 @@ async def refuse(ctx: Context, volunteer_id: int) -> Reply:
 async def _decide(ctx: Context, volunteer_id: int, *, approved: bool) -> Reply:
     volunteer = await load_request(ctx, volunteer_id)
     user = coordinator(ctx)  # who decides (the guard let them in for this request's centre)
-    centre = await load_centre(ctx, volunteer.centre_id)
+    centre = await open_centre(ctx, volunteer.centre_id)
     now = ctx.clock.now()
     decided = await ctx.uow.volunteers.decide(volunteer.id, approved=approved, by=user.id, now=now)
     if decided is None:  # another coordinator was quicker

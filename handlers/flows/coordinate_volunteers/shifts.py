@@ -15,13 +15,13 @@ from handlers.flows.coordinate_volunteers.base import (
     back,
     clock,
     flow,
-    load_centre,
     midnight,
     scheduled_shift,
     shift_centre,
     shifts_button,
 )
 from handlers.flows.guards import coordinator_of
+from handlers.flows.lookup import open_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.flows.typed import zone
@@ -51,7 +51,7 @@ of_the_shift = coordinator_of("shift_id", via=shift_centre)
 @flow.on_button("l", guard=coordinator_of("centre"))
 async def upcoming(ctx: Context, centre: CentreId, page: int) -> Reply:
     """The shifts of the next two weeks at a centre (from this morning: today's too)."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.clear_state()
     c = CentreId(here.id)
     start = midnight(ctx, local_today(ctx))
@@ -71,7 +71,7 @@ async def upcoming(ctx: Context, centre: CentreId, page: int) -> Reply:
 async def shift_page(ctx: Context, shift_id: int) -> Reply:
     """One shift: when, places, note and who signed up; call it off while it has not begun."""
     shift = await scheduled_shift(ctx, shift_id)
-    centre = await load_centre(ctx, shift.centre_id)
+    centre = await open_centre(ctx, shift.centre_id)
     ctx.clear_state()
     people = await ctx.uow.shifts.people(shift.id)
     rows = []
@@ -100,7 +100,7 @@ async def ask_call_off(ctx: Context, shift_id: int) -> Reply:
 async def call_off(ctx: Context, shift_id: int) -> Reply:
     """Call it off: each volunteer signed up is told (and no longer asked if they are coming)."""
     shift = await scheduled_shift(ctx, shift_id, not_begun=True)
-    centre = await load_centre(ctx, shift.centre_id)
+    centre = await open_centre(ctx, shift.centre_id)
     now = ctx.clock.now()
     told = await ctx.uow.shifts.cancel_shift(shift.id, now)
     notice = Notice.of(SHIFT_CALLED_OFF, [[shifts_button()]], **shift_params(shift, centre))

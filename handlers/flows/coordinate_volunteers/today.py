@@ -13,12 +13,12 @@ from handlers.flows.coordinate_volunteers import centre_page
 from handlers.flows.coordinate_volunteers.base import (
     clock,
     flow,
-    load_centre,
     midnight,
     scheduled_shift,
     signup_centre,
 )
 from handlers.flows.guards import coordinator_of
+from handlers.flows.lookup import open_centre
 from handlers.flows.menu import menu_button
 from handlers.flows.typed import today as local_today
 from handlers.messages import Button, Outgoing
@@ -44,7 +44,7 @@ UNCONFIRMED = T("cv.st_unknown", "❔ {name}: not confirmed yet")
 @flow.on_button("t", guard=coordinator_of("centre"))
 async def coverage(ctx: Context, centre: CentreId) -> Reply:
     """Today's shifts at a centre and where each volunteer is."""
-    here = await load_centre(ctx, centre)
+    here = await open_centre(ctx, centre)
     ctx.clear_state()
     return await _today_page(ctx, here)
 
@@ -56,7 +56,7 @@ async def no_show(ctx: Context, signup_id: int) -> Reply:
     if signup is None or signup.status != "signed" or signup.checked_in_at is not None:
         raise Stale
     shift = await scheduled_shift(ctx, signup.shift_id)
-    centre = await load_centre(ctx, shift.centre_id)
+    centre = await open_centre(ctx, shift.centre_id)
     if shift.starts_at > ctx.clock.now():
         raise Stale
     await ctx.uow.shifts.mark_no_show(signup.id, True)

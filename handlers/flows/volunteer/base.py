@@ -71,4 +71,4 @@ async def own(ctx: Context, signup_id: int) -> tuple[ShiftSignup, Shift, Centre]
     shift = await shift_of(ctx, signup.shift_id)
     if shift.status != "scheduled":
         raise Stale
-    return signup, shift, await open_centre(ctx, str(shift.centre_id))
+    return signup, shift, await open_centre(ctx, shift.centre_id)

@@ -109,7 +109,7 @@ async def home(ctx: Context) -> Reply:
         ]  # fmt: skip
         return ctx.reply(HOME, rows, replace=True)
     if request is not None and request.status is VolunteerStatus.PENDING:
-        centre = await open_centre(ctx, str(request.centre_id))
+        centre = await open_centre(ctx, request.centre_id)
         return ctx.reply(PENDING, [menu_button(ctx)], replace=True, centre=ctx.centre_name(centre))
     offer = [ctx.button(N_("I want to volunteer"), join.link(), icon="🤝")]
     if request is not None and request.status is VolunteerStatus.REFUSED:
@@ -162,7 +162,7 @@ async def typed_at_centre(ctx: Context) -> Reply:
 async def chose_centre(ctx: Context, centre: CentreId) -> Reply:
     """The centre; next, what they can help with."""
     named = _at(ctx, "vol.centre", Named)
-    where = await open_centre(ctx, str(centre))
+    where = await open_centre(ctx, centre)
     ctx.set_state("vol.tasks", **Form(named.first, CentreId(where.id)).data())
     return ctx.reply(ASK_TASKS, _task_rows(ctx, ()))
 
@@ -241,7 +241,7 @@ async def typed_phone(ctx: Context, form: Form) -> Reply:
 async def _send_request(ctx: Context, form: Form, phone: str | None) -> Reply:
     """Store the request and tell the centre's coordinators, who open it to answer."""
     user = signed_up(ctx)
-    centre = await open_centre(ctx, str(form.centre))
+    centre = await open_centre(ctx, form.centre)
     if not form.tasks or first_name(form.first) is None:
         raise Stale
     now = ctx.clock.now()

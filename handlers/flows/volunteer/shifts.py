@@ -62,7 +62,7 @@ async def centres(ctx: Context) -> Reply:
 @flow.on_button("l", guard=volunteer)
 async def listing(ctx: Context, centre: CentreId, page: int) -> Reply:
     """The next two weeks' shifts at a centre, with places left."""
-    where = await open_centre(ctx, str(centre))
+    where = await open_centre(ctx, centre)
     now = ctx.clock.now()
     found, count = await ctx.uow.shifts.listing(
         where.id, now, now + timedelta(days=DAYS_AHEAD), limit=PAGE, offset=page * PAGE
@@ -83,7 +83,7 @@ async def listing(ctx: Context, centre: CentreId, page: int) -> Reply:
 async def details(ctx: Context, shift_id: int) -> Reply:
     """One shift, and signing up for it."""
     shift = await shift_of(ctx, shift_id)
-    centre = await open_centre(ctx, str(shift.centre_id))
+    centre = await open_centre(ctx, shift.centre_id)
     mine = await _my_signup(ctx, signed_up(ctx), shift.id)
     rows: list[list[Button]] = []
     if mine is not None:
@@ -110,7 +110,7 @@ async def sign_up(ctx: Context, shift_id: int) -> Reply:
     """A place, if one is free and the volunteer has no other shift then."""
     user = signed_up(ctx)
     shift = await shift_of(ctx, shift_id)
-    centre = await open_centre(ctx, str(shift.centre_id))
+    centre = await open_centre(ctx, shift.centre_id)
     now = ctx.clock.now()
     others = listing.link(CentreId(centre.id), 0)
     back = [[ctx.button(N_("Other shifts"), others, icon="📋"), *menu_button(ctx)]]

@@ -22,32 +22,7 @@ from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.seed import seed_demo
 from tests.support import FakeClock, Person
-
-PG_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/test"
-)
-REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The SQLAlchemy URL as asyncpg.connect takes it."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _pg_reachable() -> bool:
-    """True if the test database answers; creates it on a server that lacks it."""
-    try:
-        conn = await asyncpg.connect(asyncpg_dsn(PG_URL), timeout=3)
-    except asyncpg.InvalidCatalogNameError:
-        base, name = asyncpg_dsn(PG_URL).rsplit("/", 1)
-        admin = await asyncpg.connect(f"{base}/postgres", timeout=3)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-        return await _pg_reachable()
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        return False
-    await conn.close()
-    return True
+from tests.support.postgres import PG_URL, REQUIRE_POSTGRES, asyncpg_dsn, pg_reachable
 
 
 @pytest.fixture(scope="session")
@@ -82,24 +57,10 @@ def postgres_available() -> bool:
     """Whether PostgreSQL answers; with REQUIRE_POSTGRES=1 its absence fails the run."""
     # Asked from inside async fixtures, so check on a thread with its own event loop.
     with ThreadPoolExecutor(1) as pool:
-        ok = pool.submit(asyncio.run, _pg_reachable()).result()
+        ok = pool.submit(asyncio.run, pg_reachable()).result()
     if not ok and REQUIRE_POSTGRES:
         pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is not reachable at {PG_URL}")
     return ok
-
-
-@contextlib.asynccontextmanager
-async def fresh_pg_database(prefix: str) -> AsyncIterator[str]:
-    """A PostgreSQL database of its own, dropped afterwards (for several processes, pg_dump)."""
-    base, _ = asyncpg_dsn(PG_URL).rsplit("/", 1)
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from storage.db import create_engine, is_sqlite
 from storage.migrate import head_revision, upgrade
 from storage.seed import seed_demo
-from tests.conftest import REQUIRE_POSTGRES, asyncpg_dsn, fresh_pg_database
+from tests.support.postgres import REQUIRE_POSTGRES, asyncpg_dsn, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from tests.flows.test_announcements import HELLO, deliver, resident, staff, writ
 from tests.flows.test_coordinate_volunteers import volunteers_page
 from tests.flows.test_volunteers import coordinator, shift, volunteer
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, user_id, worker
+from tests.support.outbox import Recorder, user_id, worker
 
 
 # -- typed times with a UTC offset ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from storage.db import session_factory
 from storage.models import AppointmentRow
 from tests.flows.test_legal import to_times
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, tick, user_id, worker
+from tests.support.outbox import Recorder, tick, user_id, worker
 
 
 async def adviser(app, person, name="marko"):

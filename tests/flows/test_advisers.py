@@ -9,7 +9,7 @@ from storage.models import AdviserRow, AppointmentRow
 from tests.flows.test_coordinate import coordinator
 from tests.flows.test_legal import to_times
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, tick, worker
+from tests.support.outbox import Recorder, tick, worker
 
 
 async def open_marko(co):

@@ -17,8 +17,8 @@ from handlers.model import Role, Task, Topic
 from handlers.translit import to_cyrillic
 from tests.flows.test_random_input import WEIRD
 from tests.flows.test_workshops import browse, programme
-from tests.outbox.helpers import Recorder, user_id
 from tests.support import table_rows
+from tests.support.outbox import Recorder, user_id
 
 STATUS = {"returnee": "I came back from abroad", "local": "I live here"}
 HELLO = "The centre is open on Saturday from 10:00. Come and bring your friends!"

@@ -13,8 +13,8 @@ from handlers.model import Role, Task
 from storage.db import session_factory
 from storage.models import FailedAttemptRow, OutboxRow, ShiftSignupRow
 from tests.flows.test_volunteers import PIROT, coordinator, local, shift, volunteer, volunteering
-from tests.outbox.helpers import Recorder, user_id, worker
 from tests.support import table_rows
+from tests.support.outbox import Recorder, user_id, worker
 
 TODAY = date(2026, 11, 23)
 CODE = "480913"

@@ -8,7 +8,7 @@ from handlers.model import Role
 from storage.db import session_factory
 from storage.models import BookingRow, ReminderRow, SessionRow
 from tests.flows.test_workshops import browse, joined, programme
-from tests.outbox.helpers import Recorder, tick, user_id, worker
+from tests.support.outbox import Recorder, tick, user_id, worker
 
 
 async def coordinator(app, person, name="coco", *, centres=("pirot",), all_centres=False):

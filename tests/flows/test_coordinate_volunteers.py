@@ -14,8 +14,8 @@ from handlers.notices import Notice
 from handlers.qr import qr_png
 from handlers.rules.shifts import STILL_COMING
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, enqueue, tick, user_id, worker
 from tests.support import START, table_rows
+from tests.support.outbox import Recorder, enqueue, tick, user_id, worker
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 

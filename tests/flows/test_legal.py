@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from storage.db import session_factory
 from storage.models import AdviserRow, AppointmentRow, ReminderRow
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, tick, user_id, worker
+from tests.support.outbox import Recorder, tick, user_id, worker
 
 
 async def to_times(p, day="Tue 24.11."):

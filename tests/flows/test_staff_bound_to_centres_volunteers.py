@@ -25,8 +25,8 @@ from storage.models import OutboxRow, SessionRow
 from storage.uow import SqlUnitOfWork
 from tests.flows.test_announcements import deliver, resident, staff, write
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, user_id
 from tests.support import START, table_rows
+from tests.support.outbox import Recorder, user_id
 
 EXPIRED = ["common.expired"]
 DRAFT = {

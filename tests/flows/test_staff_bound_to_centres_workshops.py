@@ -25,8 +25,8 @@ from storage.db import session_factory
 from storage.models import AppointmentRow, CallbackRow
 from tests.flows.test_coordinate import coordinator
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, tick, user_id, worker
 from tests.support import table_rows
+from tests.support.outbox import Recorder, tick, user_id, worker
 
 A, B = "pirot", "novi-pazar"
 BELGRADE = ZoneInfo("Europe/Belgrade")

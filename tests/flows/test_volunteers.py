@@ -16,8 +16,8 @@ from handlers.rules.shifts import hours_text, worked
 from storage.db import session_factory
 from storage.models import ConsentRow, ShiftSignupRow, VolunteerRow
 from tests.flows.test_workshops import joined
-from tests.outbox.helpers import Recorder, user_id, worker
 from tests.support import START, personal_rows
+from tests.support.outbox import Recorder, user_id, worker
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 PIROT = (43.1531, 22.5861)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from handlers.model import Audience, WorkshopKind
 from storage.db import session_factory
 from storage.models import BookingRow, ReminderRow
-from tests.outbox.helpers import Recorder, tick, worker
 from tests.support import START
+from tests.support.outbox import Recorder, tick, worker
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 

@@ -15,8 +15,8 @@ from handlers.messages import Outgoing
 from handlers.model import BroadcastStatus, Role, Target
 from storage.db import create_engine, session_factory
 from storage.models import IdentityRow, OutboxRow
-from tests.outbox.helpers import Recorder, SimTime, worker
 from tests.support import START
+from tests.support.outbox import Recorder, SimTime, worker
 
 
 class ByChat(Recorder):

@@ -9,8 +9,8 @@ from bot.transports.console import PLATFORM, ConsoleChat, ConsoleOutbox
 from handlers.messages import Kind, Outgoing
 from handlers.notices import Notice, NoticeButton, name
 from handlers.rules.reminders import REMINDER
-from tests.outbox.helpers import enqueue, user_id
 from tests.support import Person
+from tests.support.outbox import enqueue, user_id
 
 
 async def test_each_terminal_shows_its_own_persons_notices(app):

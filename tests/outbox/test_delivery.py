@@ -14,8 +14,8 @@ from handlers.notices import PRIORITY_BULK, Notice, NoticeButton
 from handlers.rules.reminders import REMINDER
 from storage.db import create_engine, session_factory
 from storage.models import IdentityRow, OutboxRow
-from tests.outbox.helpers import Recorder, enqueue, onboard, worker
 from tests.support import START
+from tests.support.outbox import Recorder, enqueue, onboard, worker
 
 HELLO = Notice.of(MENU, [[NoticeButton("Settings", "set:open", "⚙️")]])
 

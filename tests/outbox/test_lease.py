@@ -14,8 +14,8 @@ from bot.delivery import DeliveryWorker, Limiter, Platform, Result, Verdict
 from handlers.notices import Notice
 from handlers.rules.reminders import REMINDER
 from storage.uow import SqlUnitOfWorkFactory
-from tests.outbox.helpers import Recorder, SimTime, enqueue, onboard, worker
 from tests.support import FakeClock
+from tests.support.outbox import Recorder, SimTime, enqueue, onboard, worker
 
 LEASE = timedelta(seconds=20)
 

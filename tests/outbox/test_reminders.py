@@ -14,7 +14,7 @@ from handlers.texts import N_
 from handlers.usecases import reminders
 from storage.db import session_factory
 from storage.models import OutboxRow, ReminderRow
-from tests.outbox.helpers import Recorder, onboard, tick, worker
+from tests.support.outbox import Recorder, onboard, tick, worker
 
 OFFSETS = (timedelta(hours=24), timedelta(hours=2))
 

@@ -16,7 +16,7 @@ from handlers.texts import REGISTRY, T
 from handlers.usecases import reminders
 from storage.db import create_engine
 from storage.outbox import Outcome
-from tests.outbox.helpers import Recorder, SimTime, enqueue, onboard, worker
+from tests.support.outbox import Recorder, SimTime, enqueue, onboard, worker
 
 
 def news(n: int) -> Notice:

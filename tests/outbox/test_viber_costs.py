@@ -15,10 +15,10 @@ from handlers.model import Target
 from storage.db import session_factory
 from storage.models import OutboxRow
 from tests.flows.test_announcements import staff, write
-from tests.outbox.helpers import Recorder, tick
 from tests.outbox.test_broadcast_delivery import announce, coordinator, report
 from tests.outbox.test_reminders import plan
 from tests.support import Person
+from tests.support.outbox import Recorder, tick
 
 HOUR = timedelta(hours=1)
 

@@ -21,8 +21,8 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
 from tests.flows.test_legal import to_times
 from tests.flows.test_workshops import browse, joined, programme
-from tests.outbox.helpers import Recorder, enqueue, tick, user_id, worker
 from tests.outbox.test_delivery import HELLO
+from tests.support.outbox import Recorder, enqueue, tick, user_id, worker
 from tests.transports.test_telegram_run import button, cli, sent_texts, stop, telegram_env
 
 TG_USER = 587_213_449  # a Telegram id that must not reach the logs

@@ -10,8 +10,8 @@ import aiohttp
 import asyncpg
 
 from storage.migrate import head_revision
-from tests.conftest import asyncpg_dsn
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.postgres import asyncpg_dsn
 from tests.transports.test_telegram_run import cli, free_port, stop
 from tests.transports.test_telegram_scale_out import SECRET, WEBHOOK, database  # noqa: F401
 

@@ -8,8 +8,8 @@ import os
 import aiohttp
 import pytest
 
-from tests.conftest import fresh_pg_database
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.postgres import fresh_pg_database
 from tests.transports.test_telegram_run import button, cli, free_port, sent_texts, stop
 
 SECRET = "scale-out-secret"

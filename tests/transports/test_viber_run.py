@@ -226,7 +226,7 @@ async def test_one_worker_delivers_to_both_platforms(app, person):
     from bot.bootstrap import messengers as transports
     from handlers.flows.menu import MENU
     from handlers.notices import Notice
-    from tests.outbox.helpers import onboard, user_id
+    from tests.support.outbox import onboard, user_id
 
     tele, vibe = person("5001"), person(VERA, platform="viber")
     for who in (tele, vibe):

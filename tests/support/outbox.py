@@ -13,7 +13,7 @@ from bot.delivery import DeliveryWorker, Platform, Result, Verdict
 from bot.scheduler import release_reminders
 from handlers.messages import Outgoing
 from handlers.notices import Notice
-from tests.support import Person
+from tests.support.people import Person
 
 
 class SimTime:

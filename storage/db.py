@@ -31,7 +31,7 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """An async engine; `schema` sets PostgreSQL's search_path (tests use one schema each)."""
+    """An async engine; `schema` sets PostgreSQL's search_path (when not the default)."""
     kwargs: dict[str, Any] = {
         "echo": echo,
         "hide_parameters": True,

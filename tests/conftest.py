@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
-import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +23,17 @@ from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.seed import seed_demo
 from tests.support import FakeClock, Person
-from tests.support.postgres import PG_URL, REQUIRE_POSTGRES, asyncpg_dsn, pg_reachable
+from tests.support.postgres import (
+    PG_URL,
+    REQUIRE_POSTGRES,
+    Dropper,
+    admin_connection,
+    database_url,
+    fresh_pg_database,
+    pg_reachable,
+)
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -55,49 +66,123 @@ def cli_db(demo_db: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def postgres_available() -> bool:
     """Whether PostgreSQL answers; with REQUIRE_POSTGRES=1 its absence fails the run."""
-    # Asked from inside async fixtures, so check on a thread with its own event loop.
-    with ThreadPoolExecutor(1) as pool:
-        ok = pool.submit(asyncio.run, pg_reachable()).result()
+    ok = _on_a_thread(pg_reachable)
     if not ok and REQUIRE_POSTGRES:
         pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is not reachable at {PG_URL}")
     return ok
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> AsyncIterator[tuple[str, str | None]]:
-    """A fresh empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/bot.db", None
-        return
-    if not request.getfixturevalue("postgres_available"):
-        pytest.skip("PostgreSQL not reachable")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(asyncpg_dsn(PG_URL))
-    await conn.execute(f"CREATE SCHEMA {schema}")
+def _on_a_thread(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run async `work` from a synchronous (session) fixture, on a loop of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work()).result()
+
+
+async def _migrate_and_seed(url: str) -> None:
+    engine = create_engine(url)
     try:
-        yield PG_URL, schema
+        await upgrade(engine)
+        await seed_demo(engine)
     finally:
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        await conn.close()
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated and seeded once per test process, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    _on_a_thread(lambda: _migrate_and_seed(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def dropper() -> Iterator[Dropper]:
+    """Where the PostgreSQL copies go when their test is over."""
+    dropper = Dropper()
+    yield dropper
+    dropper.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(dropper: Dropper) -> str:
+    """A PostgreSQL database migrated and seeded once per test process, for tests to copy."""
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+
+    async def make() -> None:
+        admin = await admin_connection()
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        await _migrate_and_seed(database_url(name))
+
+    _on_a_thread(make)
+    dropper.drop_at_exit(name)
+    return name
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database test runs on SQLite and on PostgreSQL (skipped when it is not reachable)."""
+    if request.param == "postgres" and not request.getfixturevalue("postgres_available"):
+        pytest.skip("PostgreSQL not reachable")
+    return str(request.param)
 
 
 @pytest.fixture
-async def empty_engine(db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
+async def db(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> AsyncIterator[tuple[str, str | None]]:
+    """A database of the test's own, migrated and seeded: a copy of the process's template.
+
+    SQLite: the template file copied. PostgreSQL: `CREATE DATABASE … TEMPLATE`, dropped after.
+    """
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        copy = tmp_path / "bot.db"
+        # Private, as the bot makes its databases.
+        os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        shutil.copyfile(template, copy)
+        yield f"sqlite+aiosqlite:///{copy}", None
+        return
+    template_name: str = request.getfixturevalue("pg_template")
+    dropper: Dropper = request.getfixturevalue("dropper")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await admin_connection()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    finally:
+        await admin.close()
+    try:
+        yield database_url(name), None
+    finally:
+        dropper.drop(name)
+
+
+@pytest.fixture
+async def empty_db(backend: str, tmp_path: Path) -> AsyncIterator[tuple[str, str | None]]:
+    """A fresh empty database: a SQLite file, or a PostgreSQL database of its own."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db", None
+        return
+    async with fresh_pg_database("empty") as url:
+        yield url, None
+
+
+@pytest.fixture
+async def empty_engine(empty_db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
     """An engine on the empty database."""
-    url, schema = db
-    engine = create_engine(url, schema=schema)
+    engine = create_engine(empty_db[0])
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
-    """The database migrated to the newest schema, with the demo data."""
-    await upgrade(empty_engine)
-    await seed_demo(empty_engine)
-    return empty_engine
+async def engine(db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database, at the newest schema, with the demo data."""
+    engine = create_engine(db[0])
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -67,8 +67,8 @@ def partial_files(folder: Path) -> list[str]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, or a PostgreSQL database of its own (pg_dump dumps
-    a whole database, so the schema-per-test of tests/conftest.py would not do)."""
+    """An empty database: a SQLite file, or a PostgreSQL database of its own (with the tools
+    `backup` and `restore` call: pg_dump, pg_restore, psql)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/bot.db"
         return

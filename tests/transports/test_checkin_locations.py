@@ -15,7 +15,7 @@ from storage.models import ShiftSignupRow
 from tests.transports.test_telegram_bridge import feed, press, tg, wired  # noqa: F401 (fixtures)
 from tests.transports.test_viber_webhook import ANA, onboard, viber  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 BELGRADE = ZoneInfo("Europe/Belgrade")
 PIROT = (43.1531, 22.5861)
 TG_ANA = 5001

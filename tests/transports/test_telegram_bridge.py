@@ -16,7 +16,7 @@ from bot.transports.telegram.app import (
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import telegram_bridge
 
-pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ANA = 5001
 
 

@@ -72,7 +72,7 @@ async def test_a_flood_with_the_per_chat_limit_does_not_hold_up_anyone_else(tmp_
     )
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_429_delays_only_its_chat(app):
     async with FakeTelegram() as tg:
         app.settings.telegram_bot_token = "123456:TEST"
@@ -96,7 +96,7 @@ async def test_a_429_delays_only_its_chat(app):
             await bot.session.close()
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_one_chats_updates_keep_their_order_and_the_surplus_is_dropped(app):
     async with FakeTelegram() as tg:
         app.settings.telegram_bot_token = "123456:TEST"
@@ -125,7 +125,7 @@ async def test_one_chats_updates_keep_their_order_and_the_surplus_is_dropped(app
     assert sample == 3
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_webhook_request_never_waits_for_its_chats_backlog(app):
     async with FakeTelegram() as tg:
         app.settings.telegram_bot_token = "123456:TEST"

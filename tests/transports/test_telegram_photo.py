@@ -87,7 +87,7 @@ def test_a_photo_in_a_group_is_ignored(tg, bot):
     assert to_incoming(Update.model_validate(raw, context={"bot": bot})) is None
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_photo_goes_through_the_bridge_and_its_caption_is_not_logged(app, tg, caplog):
     app.settings.telegram_bot_token = "123456:TEST"
     app.settings.telegram_api_base = tg.url

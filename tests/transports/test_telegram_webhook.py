@@ -17,7 +17,7 @@ from storage.models import ProcessedUpdateRow
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import serving
 
-pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ANA = 7001
 SECRET = "s3cret-token_OK"
 # Written into every malformed body: none of it may show up in the logs.

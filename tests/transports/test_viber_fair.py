@@ -8,7 +8,7 @@ import pytest
 
 from tests.transports.test_viber_webhook import viber  # noqa: F401  # the fixture
 
-pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 FLOODER, OTHER = "FlooderViberId000000001==", "OtherViberId00000000001=="
 SLOW_DOWN = "faster than I can answer"
 

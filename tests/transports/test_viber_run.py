@@ -220,7 +220,7 @@ async def test_viber_without_a_webhook_address_does_not_start(environment):
     assert "VIBER_WEBHOOK_URL" in output.decode()
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_one_worker_delivers_to_both_platforms(app, person):
     from bot.bootstrap import make_worker
     from bot.bootstrap import messengers as transports

@@ -33,7 +33,7 @@ from tests.fakes.viber_api import TOKEN, FakeViber
 from tests.flows.test_workshops import programme
 from tests.support import serving
 
-pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ANA = "AnaViberId0000000000001=="
 WEBHOOK_URL = "https://bot.example.org/viber/webhook"
 

@@ -158,7 +158,7 @@ async def test_attendance_is_marked_from_the_chat(app, person):
     assert co.last.keyboard[0][0].label.startswith("✅")
 
 
-async def test_review_cases_old_buttons_odd_input_and_sessions_under_way(app, person, clock):
+async def test_old_buttons_odd_dates_and_a_session_under_way_get_kind_answers(app, person, clock):
     (sid,) = await programme(app)
     co = await coordinator(app, person)
     await co.press("Coordinate workshops")

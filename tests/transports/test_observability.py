@@ -19,10 +19,8 @@ from bot.transports.viber.client import ViberClient, ViberError
 from handlers.messages import Outgoing
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.flows.test_legal import to_times
-from tests.flows.test_workshops import browse, joined, programme
-from tests.outbox.test_delivery import HELLO
-from tests.support.outbox import Recorder, enqueue, tick, user_id, worker
+from tests.support.journeys import browse, joined, programme, to_times
+from tests.support.outbox import MENU_NOTICE, Recorder, enqueue, tick, user_id, worker
 from tests.transports.test_telegram_run import button, cli, sent_texts, stop, telegram_env
 
 TG_USER = 587_213_449  # a Telegram id that must not reach the logs
@@ -121,7 +119,7 @@ async def test_metrics_answer_only_when_enabled_and_show_the_outbox(app, person)
         assert r.status == 404, "off unless METRICS_ENABLED"
     app.settings = app.settings.model_copy(update={"metrics_enabled": True})
     ana = await joined(person)
-    await enqueue(app, await user_id(app, ana), HELLO)
+    await enqueue(app, await user_id(app, ana), MENU_NOTICE)
     async with TestClient(TestServer(http_app(app))) as client:
         r = await client.get("/metrics")
         assert r.status == 200

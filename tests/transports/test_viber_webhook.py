@@ -30,8 +30,8 @@ from handlers.notices import Notice
 from storage.db import session_factory
 from storage.models import AppointmentRow, FileRow, IdentityRow, OutboxRow, ProcessedUpdateRow
 from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.flows.test_workshops import programme
 from tests.support import serving
+from tests.support.journeys import programme
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 ANA = "AnaViberId0000000000001=="

@@ -21,7 +21,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
 from tests.support.journeys import browse, joined, programme, to_times
 from tests.support.outbox import MENU_NOTICE, Recorder, enqueue, tick, user_id, worker
-from tests.transports.test_telegram_run import button, cli, sent_texts, stop, telegram_env
+from tests.support.processes import bot_command, bot_process, button, sent_texts, telegram_env
 
 TG_USER = 587_213_449  # a Telegram id that must not reach the logs
 NAME, PHONE = "Milica", "064 765 4321"
@@ -57,10 +57,10 @@ async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tm
             METRICS_ENABLED="true", LOG_FORMAT="json", LOG_LEVEL="INFO",
         )  # fmt: skip
         port = int(env["HTTP_PORT"])
-        proc = await cli("seed", "--demo", env=env)
-        assert await proc.wait() != 0, "seeding needs the schema: `run` is what migrates"
-        proc = await cli("run", env=env)
-        try:
+        refused = await bot_command("seed", "--demo", env=env)
+        assert refused.code != 0, "seeding needs the schema: `run` is what migrates"
+        async with bot_process("run", env=env) as bot:
+            await bot.said("http listening")
             await tg.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls))
             before = await scrape(port)
             assert (
@@ -87,9 +87,8 @@ async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tm
             tg.button_update(TG_USER, "ws:gone:1")  # an old button
             await answered("no longer")
             after = await scrape(port)
-        finally:
-            output = await stop(proc)
-    assert proc.returncode == 0, output
+    output = bot.output
+    assert bot.returncode == 0, output
 
     ok = value(after, "reintegrate_updates_total", platform="telegram", outcome="ok")
     assert ok == 5  # /start, three buttons, the typed text

@@ -53,6 +53,7 @@ class Viber:
         self.tokens = itertools.count(7_000_000_001)
 
     async def post(self, body: Any, *, sign: bool | str = True) -> aiohttp.ClientResponse:
+        """Post a callback as Viber would: signed (or forged with `sign`, or unsigned)."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         if sign is True:
@@ -66,9 +67,11 @@ class Viber:
             return r
 
     def stamp(self) -> int:
+        """The test clock's now in milliseconds, as Viber stamps callbacks."""
         return int(self.app.clock.now().timestamp() * 1000)
 
     async def started(self, user: str, context: str | None = None) -> dict[str, Any]:
+        """`user` opens the chat (from a link with `context`): the welcome message we answered."""
         body = {
             "event": "conversation_started", "timestamp": self.stamp(),
             "message_token": next(self.tokens), "type": "open", "subscribed": False,
@@ -88,6 +91,7 @@ class Viber:
     def message(
         self, user: str, text: str | None = None, *, token: int | None = None, **message: Any
     ) -> dict[str, Any]:
+        """A message callback from `user`: text, or the `message` fields given."""
         return {
             "event": "message", "timestamp": self.stamp(), "chat_hostname": "SN-CHAT-01_",
             "message_token": token if token is not None else next(self.tokens),
@@ -109,6 +113,7 @@ class Viber:
         return await self.say(user, self.payload(user, label))
 
     def payload(self, user: str, label: str, keyboard: dict[str, Any] | None = None) -> str:
+        """The ActionBody of the button `label` on `keyboard` (or on `user`'s last keyboard)."""
         if keyboard is None:
             keyboard = next(
                 m["keyboard"] for m in reversed(self.fake.sent())
@@ -123,6 +128,7 @@ class Viber:
         raise AssertionError(f"no {label!r} in {labels}")
 
     def texts(self, user: str) -> list[str]:
+        """The texts sent to `user`, in order."""
         return [m.get("text", "") for m in self.fake.sent() if m["receiver"] == user]
 
 

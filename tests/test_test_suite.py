@@ -36,7 +36,7 @@ def imports_of_test_modules(source: str, module: str) -> list[str]:
     return found
 
 
-def test_the_check_finds_every_way_of_importing_a_test_module():
+def test_the_check_finds_every_way_of_importing_a_test_module() -> None:
     module = "tests.flows.test_here"
     for source in (
         "from tests.flows.test_workshops import joined",
@@ -59,7 +59,7 @@ def test_the_check_finds_every_way_of_importing_a_test_module():
         assert not imports_of_test_modules(source, module), source
 
 
-def test_no_test_module_imports_another():
+def test_no_test_module_imports_another() -> None:
     files = sorted((ROOT / "tests").rglob("*.py"))
     assert any(p.name == "conftest.py" for p in files)
     bad = {}

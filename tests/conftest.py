@@ -39,7 +39,7 @@ T = TypeVar("T")
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database made by the commands `migrate` and `seed --demo`, once per process."""
-    from tests.test_cli import cli
+    from tests.support.commands import cli
 
     path = tmp_path_factory.mktemp("demo") / "cli.db"
     for verb in (("migrate",), ("seed", "--demo")):

@@ -24,6 +24,7 @@ from storage.db import create_engine, is_sqlite
 from storage.migrate import head_revision, upgrade
 from storage.seed import seed_demo
 from tests.support.postgres import REQUIRE_POSTGRES, asyncpg_dsn, fresh_pg_database
+from tests.support.processes import DEADLINE, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,7 @@ async def cli(*args: str, url: str, env: dict[str, str] | None = None) -> Done:
         sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=DEADLINE)
     assert proc.returncode is not None
     return Done(proc.returncode, out.decode(), err.decode())
 
@@ -622,15 +623,11 @@ async def test_a_restore_stopped_part_way_stops_psql_and_changes_nothing(
         sys.executable, "-m", "bot", "restore", str(file), cwd=ROOT, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    for _ in range(600):
-        if await activity(pg_url, sleeper):
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("the restore did not reach its end")
+    reached = await eventually(lambda: activity(pg_url, sleeper))
+    assert reached, "the restore did not reach its end"
 
     proc.terminate()  # SIGTERM, as `docker stop` sends
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=DEADLINE)
 
     assert proc.returncode == 130
     assert err.decode().strip() == (
@@ -639,10 +636,11 @@ async def test_a_restore_stopped_part_way_stops_psql_and_changes_nothing(
     )
     psql = int((tmp_path / "psql.pid").read_text())
     assert not running(psql), "psql was left running"
-    for _ in range(300):
-        if not await activity(pg_url, sleeper):
-            break
-        await asyncio.sleep(0.05)
+
+    async def gone() -> bool:
+        return not await activity(pg_url, sleeper)
+
+    await eventually(gone, every=0.05)  # the snapshot below says whether it was undone
     assert await snapshot(pg_url) == before
     assert files(temporary) == []
 
@@ -670,13 +668,10 @@ async def test_a_backup_stopped_part_way_stops_pg_dump_and_keeps_the_last_good_o
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     pid_file = tmp_path / "pg_dump.pid"
-    for _ in range(600):
-        if pid_file.exists() and pid_file.read_text().strip():
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: pid_file.exists() and bool(pid_file.read_text().strip()), every=0.05)
 
     proc.terminate()
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=DEADLINE)
 
     assert proc.returncode == 130
     assert err.decode().strip() == (

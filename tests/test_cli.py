@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -10,31 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.commands import cli
+
 ROOT = Path(__file__).resolve().parent.parent
-
-TOKENS = ("TELEGRAM_BOT_TOKEN", "VIBER_AUTH_TOKEN")
-
-
-def cli(
-    *args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    # No messenger unless the test gives one.
-    outside = {k: v for k, v in os.environ.items() if k not in TOKENS}
-    environment = {
-        **outside,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "DEFAULT_LOCALE": "en",
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=60,
-    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.importer import (
     COLUMNS,
@@ -21,19 +21,14 @@ from bot.importer import (
     read_table,
 )
 from handlers.model import Audience, WorkshopKind
-from storage.models import CentreRow, SessionRow, WorkshopRow
-from tests.test_cli import cli
+from storage.models import CentreRow, SessionRow
+from tests.support.commands import cli
+from tests.support.schedules import GOOD, HEADER, stored_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 BELGRADE = ZoneInfo("Europe/Belgrade")
 
-HEADER = "centre,kind,audience,language,title_sr,title_en,date,time,minutes,capacity,"
-HEADER += "repeat_weekly_until"
-# Summer time ends on Sunday 31 October 2027: 16:00 in Belgrade is 14:00 UTC before, 15:00 after.
-GOOD = f"""{HEADER}
-novi-pazar,school,children,sr,Podrška u učenju,School support,2027-10-19,16:00,90,15,2027-11-02
-tutin,sport,youth,bs,"Fudbal, za mlade",,2027-07-03,10:00,120,22,
-"""
+# GOOD's sessions in UTC: 14:00 before the end of summer time (31 October 2027), 15:00 after.
 GOOD_STARTS = {
     "novi-pazar": [
         datetime(2027, 10, 19, 14, 0, tzinfo=UTC),
@@ -80,13 +75,6 @@ async def imported(app, table) -> tuple[Imported, dict[int, tuple[str, datetime]
     done = await import_workshops(app, table)
     after = await stored_sessions(app)
     return done, {sid: v for sid, v in after.items() if sid not in before}
-
-
-async def stored_counts(app) -> tuple[int, int]:
-    async with app.engine.connect() as conn:
-        workshops = (await conn.execute(select(func.count()).select_from(WorkshopRow))).scalar()
-        sessions = (await conn.execute(select(func.count()).select_from(SessionRow))).scalar()
-    return workshops, sessions
 
 
 # -- through the importer, on SQLite and PostgreSQL -------------------------------------------

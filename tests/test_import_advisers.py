@@ -25,7 +25,7 @@ from bot.importer import (
 from handlers.rules.slots import free_slots
 from storage.models import AdviserAbsenceRow, AdviserHoursRow, AdviserRow, CentreRow
 from storage.seed import DEMO_ADVISERS
-from tests.test_cli import cli
+from tests.support.commands import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BELGRADE = ZoneInfo("Europe/Belgrade")

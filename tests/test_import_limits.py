@@ -23,8 +23,8 @@ from bot.importer import (
     parse_shift_rows,
     read_table,
 )
-from tests.test_cli import cli
-from tests.test_import import GOOD, HEADER, stored_counts
+from tests.support.commands import cli
+from tests.support.schedules import GOOD, HEADER, stored_counts
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 SHEET = "xl/worksheets/sheet1.xml"

@@ -22,7 +22,7 @@ from bot.importer import (
 )
 from handlers.model import Task
 from storage.models import CentreRow, ShiftRow
-from tests.test_cli import cli
+from tests.support.commands import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BELGRADE = ZoneInfo("Europe/Belgrade")

@@ -153,8 +153,12 @@ class FakeTelegram:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, predicate: Any, seconds: float = 20.0) -> list[Call]:
-        """Wait (on calls arriving, not on a timer) until predicate(calls) is true."""
+    async def wait_for(self, predicate: Any, seconds: float = 120.0) -> list[Call]:
+        """Wait (on calls arriving, not on a timer) until predicate(calls) is true.
+
+        Returns as soon as it is: the long deadline only bounds a failure (a process started
+        on a loaded machine may take many seconds before its first call).
+        """
         try:
             async with asyncio.timeout(seconds):
                 while not predicate(self.calls):

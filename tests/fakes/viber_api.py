@@ -103,8 +103,11 @@ class FakeViber:
         """Bodies of the send_message calls, in order."""
         return [c.body for c in self.of("send_message")]
 
-    async def wait_for(self, predicate: Any, seconds: float = 20.0) -> None:
-        """Wait (on calls arriving, not on a timer) until predicate(self) is true."""
+    async def wait_for(self, predicate: Any, seconds: float = 120.0) -> None:
+        """Wait (on calls arriving, not on a timer) until predicate(self) is true.
+
+        Returns as soon as it is: the long deadline only bounds a failure.
+        """
         try:
             async with asyncio.timeout(seconds):
                 while not predicate(self):

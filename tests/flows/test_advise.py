@@ -7,8 +7,7 @@ from sqlalchemy import select
 from handlers.model import Role
 from storage.db import session_factory
 from storage.models import AppointmentRow
-from tests.flows.test_legal import to_times
-from tests.flows.test_workshops import joined
+from tests.support.journeys import joined, to_times
 from tests.support.outbox import Recorder, tick, user_id, worker
 
 

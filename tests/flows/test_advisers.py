@@ -6,9 +6,7 @@ from sqlalchemy import select
 
 from storage.db import session_factory
 from storage.models import AdviserRow, AppointmentRow
-from tests.flows.test_coordinate import coordinator
-from tests.flows.test_legal import to_times
-from tests.flows.test_workshops import joined
+from tests.support.journeys import coordinator, joined, to_times
 from tests.support.outbox import Recorder, tick, worker
 
 

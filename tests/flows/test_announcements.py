@@ -5,74 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from datetime import timedelta
 
 import pytest
 
-from bot.delivery import DeliveryWorker, Platform, Result, Verdict
-from bot.scheduler import release_broadcasts
+from bot.delivery import Result, Verdict
 from handlers.messages import Incoming, Kind, Location
-from handlers.model import Role, Task, Topic
+from handlers.model import BroadcastStatus, Role, Task, Topic
 from handlers.translit import to_cyrillic
-from tests.flows.test_random_input import WEIRD
-from tests.flows.test_workshops import browse, programme
 from tests.support import table_rows
+from tests.support.journeys import (
+    HELLO,
+    WEIRD,
+    browse,
+    deliver,
+    deliverer,
+    programme,
+    resident,
+    staff,
+    write,
+)
 from tests.support.outbox import Recorder, user_id
 
-STATUS = {"returnee": "I came back from abroad", "local": "I live here"}
-HELLO = "The centre is open on Saturday from 10:00. Come and bring your friends!"
 HALLO = "Das Zentrum ist am Samstag ab 10:00 geöffnet."
 ZDRAVO = "Centar je otvoren u subotu od 10:00. Dođite!"
-
-
-async def resident(app, person, name, *, locale="en", status="returnee", centre="Pirot", **kw):
-    """Someone who went through onboarding (in English), then chose `locale`."""
-    p = person(name, **kw)
-    await p.send("/start")
-    await p.press_through("English", "I agree", STATUS[status], centre)
-    if locale != "en":
-        async with app.uow() as uow:
-            await uow.users.update(await user_id(app, p), locale=locale)
-            await uow.commit()
-    return p
-
-
-async def staff(app, person, name, *, role=Role.COORDINATOR, centre="Pirot"):
-    """Someone at `centre` given `role`; a coordinator is bound to that centre too."""
-    p = await resident(app, person, name, status="local", centre=centre)
-    uid = await user_id(app, p)
-    async with app.uow() as uow:
-        bound = [(await uow.centres.by_slug(centre.lower())).id] if role is Role.COORDINATOR else []
-        await uow.users.grant(uid, role, app.clock.now(), centres=bound)
-        await uow.commit()
-    await p.send("/menu")
-    return p
-
-
-def deliverer(app, rec, **kw):
-    """The delivery worker sending Telegram and Viber to the recorder, no limits."""
-    platforms = {p: Platform(rec, limiter=None) for p in ("telegram", "viber")}
-    return DeliveryWorker(app.uow, app.clock, app.translator, platforms, **kw)
-
-
-async def deliver(app, rec):
-    """Start what is due, send everything, then send the senders' reports."""
-    await release_broadcasts(app)
-    await deliverer(app, rec).drain()
-    await release_broadcasts(app)
-    await deliverer(app, rec).drain()
-
-
-async def write(co, text=HELLO):
-    """Main menu → Announcements → New, the text; the draft's id."""
-    await co.send("/menu")
-    await co.press("Announcements")
-    await co.press("New announcement")
-    assert co.keys == ["bc.ask_text"]
-    await co.send(text)
-    assert co.keys == ["bc.draft"]
-    return int(re.search(r"#(\d+)", co.last.text).group(1))
 
 
 def texts(rec, chat):
@@ -207,6 +163,42 @@ async def test_a_scheduled_announcement_is_cancelled(app, person, clock):
     assert f"#{draft}: cancelled" in coco.last.text
     await coco.press_payload(f"bc:go:{draft}")
     assert coco.keys == ["bc.already"], "a cancelled one cannot be sent"
+
+
+async def test_a_scheduled_announcement_never_goes_to_the_senders_new_centre(app, person, clock):
+    coco = await staff(app, person, "coco")  # coordinator bound to Pirot
+    await resident(app, person, "ana")  # Pirot
+    await resident(app, person, "tarik", centre="Tutin")
+    draft = await write(coco, "Pirot is closed tomorrow.")
+    await coco.press_payload(f"bc:w:{draft}")
+    await coco.send("24.11.2026 09:00")
+    assert coco.keys == ["bc.scheduled"]
+    uid = await user_id(app, coco)
+    async with app.uow() as uow:  # the coordinator moves to Tutin: bound there, and in Settings
+        pirot, tutin = await uow.centres.by_slug("pirot"), await uow.centres.by_slug("tutin")
+        await uow.users.revoke(uid, Role.COORDINATOR, centres=[pirot.id])
+        await uow.users.grant(uid, Role.COORDINATOR, clock.now(), centres=[tutin.id])
+        await uow.users.update(uid, centre_id=tutin.id)
+        await uow.commit()
+    clock.advance(days=1)
+    rec = Recorder()
+    await deliver(app, rec)
+    assert rec.to("tarik") == [], "Pirot's news must not go to Tutin"
+    assert rec.to("ana") == [], "and the coordinator may no longer reach Pirot"
+    async with app.uow() as uow:
+        assert (await uow.broadcasts.get(draft)).status is BroadcastStatus.CANCELLED
+
+
+async def test_a_scheduled_announcement_of_a_coordinator_who_stayed_still_goes(app, person, clock):
+    coco = await staff(app, person, "coco")
+    await resident(app, person, "ana")
+    draft = await write(coco)
+    await coco.press_payload(f"bc:w:{draft}")
+    await coco.send("24.11.2026 09:00")
+    clock.advance(days=1)
+    rec = Recorder()
+    await deliver(app, rec)
+    assert [o.text for o in rec.to("ana")] == [HELLO]
 
 
 async def test_stopped_half_way_the_rest_is_never_sent(app, person):

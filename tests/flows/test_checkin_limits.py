@@ -12,8 +12,15 @@ from sqlalchemy import func, select
 from handlers.model import Role, Task
 from storage.db import session_factory
 from storage.models import FailedAttemptRow, OutboxRow, ShiftSignupRow
-from tests.flows.test_volunteers import PIROT, coordinator, local, shift, volunteer, volunteering
 from tests.support import table_rows
+from tests.support.journeys import (
+    PIROT,
+    local,
+    pirot_coordinator,
+    shift,
+    volunteer,
+    volunteering,
+)
 from tests.support.outbox import Recorder, user_id, worker
 
 TODAY = date(2026, 11, 23)
@@ -46,7 +53,7 @@ async def start_check_in(vesna) -> None:
 
 
 async def test_guessing_codes_is_locked_after_five_and_coordinators_are_told_once(app, person):
-    co = await coordinator(app, person)
+    co = await pirot_coordinator(app, person)
     vesna = await ready_to_check_in(app, person)
     await set_code(app, TODAY - timedelta(days=1), "111111")
     await set_code(app, TODAY, CODE)
@@ -172,7 +179,7 @@ async def test_on_viber_the_refusal_does_not_speak_of_live_locations(app, person
 
 
 async def test_guesses_sent_all_at_once_still_get_five_tries_and_one_alert(app, person):
-    await coordinator(app, person)
+    await pirot_coordinator(app, person)
     vesna = await ready_to_check_in(app, person)
     await set_code(app, TODAY, CODE)
     await start_check_in(vesna)

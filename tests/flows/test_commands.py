@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
 
 from handlers.flows.start import STATUS
 from handlers.messages import MAX_PAYLOAD_BYTES, Button
-
-_walkers = itertools.count()
-STEPS = ["new", "language", "notice", "status", "centre", "menu", "settings", "delete"]
-
-
-async def walk_to(person, step):
-    """A fresh person brought to an onboarding or settings step."""
-    p = person(f"walker-{step}-{next(_walkers)}")
-    path = {
-        "new": [],
-        "language": ["/start"],
-        "notice": ["/start", "English"],
-        "status": ["/start", "English", "I agree"],
-        "centre": ["/start", "English", "I agree", "I live here"],
-        "menu": ["/start", "English", "I agree", "I live here", "Pirot"],
-        "settings": ["/start", "English", "I agree", "I live here", "Pirot", "Settings"],
-        "delete": [
-            "/start",
-            "English",
-            "I agree",
-            "I live here",
-            "Pirot",
-            "Settings",
-            "Delete my data",
-        ],
-    }[step]
-    for item in path:
-        await (p.send(item) if item.startswith("/") else p.press(item))
-    return p
+from tests.support.journeys import STEPS, walk_to
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -4,32 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.model import Role
 from storage.db import session_factory
 from storage.models import BookingRow, ReminderRow, SessionRow
-from tests.flows.test_workshops import browse, joined, programme
+from tests.support.journeys import browse, coordinator, joined, open_session, programme
 from tests.support.outbox import Recorder, tick, user_id, worker
-
-
-async def coordinator(app, person, name="coco", *, centres=("pirot",), all_centres=False):
-    """A coordinator bound to these centres (by slug), or programme-wide."""
-    p = await joined(person, name)
-    uid = await user_id(app, p)  # its own connection: before the unit of work holds one
-    async with app.uow() as uow:
-        ids = [(await uow.centres.by_slug(slug)).id for slug in centres]
-        await uow.users.grant(
-            uid, Role.COORDINATOR, app.clock.now(), centres=ids, all_centres=all_centres
-        )
-        await uow.commit()
-    await p.send("/menu")
-    return p
-
-
-async def open_session(co, title="Computer basics"):
-    await co.send("/menu")
-    await co.press("Coordinate workshops")
-    await co.press("Pirot")
-    await co.press(next(label for label in co.labels if title in label))
 
 
 async def test_only_coordinators_and_admins_get_in(app, person):
@@ -180,7 +158,7 @@ async def test_attendance_is_marked_from_the_chat(app, person):
     assert co.last.keyboard[0][0].label.startswith("✅")
 
 
-async def test_review_cases_old_buttons_odd_input_and_sessions_under_way(app, person, clock):
+async def test_old_buttons_odd_dates_and_a_session_under_way_get_kind_answers(app, person, clock):
     (sid,) = await programme(app)
     co = await coordinator(app, person)
     await co.press("Coordinate workshops")

@@ -13,8 +13,8 @@ from handlers.model import Role, Task, VolunteerStatus
 from handlers.notices import Notice
 from handlers.qr import qr_png
 from handlers.rules.shifts import STILL_COMING
-from tests.flows.test_workshops import joined
 from tests.support import START, table_rows
+from tests.support.journeys import coordinator, joined, volunteers_page
 from tests.support.outbox import Recorder, enqueue, tick, user_id, worker
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -28,20 +28,6 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 async def pirot(app):
     async with app.uow() as uow:
         return await uow.centres.by_slug("pirot")
-
-
-async def coordinator(app, person, name="coco", *, centres=("pirot",), all_centres=False):
-    """A coordinator (at Pirot in Settings) bound to these centres, or programme-wide."""
-    p = await joined(person, name)
-    uid = await user_id(app, p)
-    async with app.uow() as uow:
-        bound = [(await uow.centres.by_slug(slug)).id for slug in centres]
-        await uow.users.grant(
-            uid, Role.COORDINATOR, app.clock.now(), centres=bound, all_centres=all_centres
-        )
-        await uow.commit()
-    await p.send("/menu")
-    return p
 
 
 async def request(app, person, name="vera", *, phone="064 123 4567", tasks=(Task.TRANSLATION,)):
@@ -88,13 +74,6 @@ async def shift(app, starts, ends, *, places=3, task=Task.TRANSLATION, people=()
         ]
         await uow.commit()
     return sid, signups
-
-
-async def volunteers_page(app, person, name="coco", **bound):
-    co = await coordinator(app, person, name, **bound)
-    await co.press_payload("cv:home")
-    assert co.keys == ["cv.home"]
-    return co
 
 
 async def test_only_coordinators_and_admins_get_in(app, person, engine):

@@ -9,15 +9,8 @@ from sqlalchemy import select, update
 
 from storage.db import session_factory
 from storage.models import AdviserRow, AppointmentRow, ReminderRow
-from tests.flows.test_workshops import joined
+from tests.support.journeys import joined, to_times
 from tests.support.outbox import Recorder, tick, user_id, worker
-
-
-async def to_times(p, day="Tue 24.11."):
-    await p.send("/menu")
-    await p.press("Legal advice")
-    await p.press("Documents and ID")
-    await p.press(day)
 
 
 async def test_book_a_free_time_with_calendar_reminders_and_the_adviser_told(app, person):

@@ -15,8 +15,8 @@ from handlers.rules import linking
 from handlers.rules.reminders import REMINDER
 from storage.db import session_factory
 from storage.models import IdentityRow, LinkCodeRow, OutboxRow
-from tests.flows.test_workshops import joined
 from tests.support import personal_rows
+from tests.support.journeys import joined
 from tests.support.outbox import Recorder, user_id
 
 SHOWN = re.compile(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}")

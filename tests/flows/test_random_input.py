@@ -8,28 +8,9 @@ import random
 import pytest
 
 from handlers.messages import Incoming
-from tests.flows.test_commands import STEPS, walk_to
+from tests.support.journeys import STEPS, WEIRD, walk_to
 
 SEED = 20261122
-WEIRD = [
-    "",
-    " ",
-    "\n\n",
-    "🙂🙂🙂",
-    "👨‍👩‍👧‍👦",
-    "مرحبا، أحتاج إلى مساعدة",  # right-to-left
-    "שלום",
-    "\u202eevil",
-    "\x00\x01",
-    "Ćao, šta ima? Đurđevdan",
-    "'; DROP TABLE users; --",
-    "{centre} {0} %s",
-    "/",
-    "/start centre-",
-    "/start centre-../../etc",
-    "x" * 10_000,
-    "🙂" * 5_000,
-]
 PAYLOADS = [
     "start:lang",
     "start:lang:xx",

@@ -23,9 +23,8 @@ from storage.broadcasts import audience
 from storage.db import session_factory
 from storage.models import OutboxRow, SessionRow
 from storage.uow import SqlUnitOfWork
-from tests.flows.test_announcements import deliver, resident, staff, write
-from tests.flows.test_workshops import joined
 from tests.support import START, table_rows
+from tests.support.journeys import deliver, joined, resident, staff, write
 from tests.support.outbox import Recorder, user_id
 
 EXPIRED = ["common.expired"]

@@ -23,9 +23,8 @@ from handlers.flows import advise, advisers, coordinate
 from handlers.model import Audience, ConversationState, Role, Topic, WorkshopKind
 from storage.db import session_factory
 from storage.models import AppointmentRow, CallbackRow
-from tests.flows.test_coordinate import coordinator
-from tests.flows.test_workshops import joined
 from tests.support import table_rows
+from tests.support.journeys import coordinator, joined
 from tests.support.outbox import Recorder, tick, user_id, worker
 
 A, B = "pirot", "novi-pazar"

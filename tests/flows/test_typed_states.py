@@ -13,9 +13,7 @@ from handlers.flows.workshop_drafts import Draft, Planned, WithTime
 from handlers.messages import Incoming
 from handlers.model import Audience, WorkshopKind
 from handlers.payloads import CentreId
-from tests.flows.test_coordinate import coordinator, open_session
-from tests.flows.test_random_input import WEIRD
-from tests.flows.test_workshops import browse, joined, programme
+from tests.support.journeys import WEIRD, browse, coordinator, joined, open_session, programme
 
 INPUTS = 40  # per step and database; a fresh walk to the step every 8
 NAMESPACES = ["ws:", "cw:", "cw:n:", "lg:", "lg:bk:docs:1:", "adv:", "cad:", "cad:h:1:", "rem:"]

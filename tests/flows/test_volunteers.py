@@ -3,76 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 import icalendar
 import pytest
 from sqlalchemy import select
 
 from bot.scheduler import release_shift_work
-from handlers.model import ConversationState, Role, Task
+from handlers.model import ConversationState, Task
 from handlers.rules.shifts import hours_text, worked
 from storage.db import session_factory
-from storage.models import ConsentRow, ShiftSignupRow, VolunteerRow
-from tests.flows.test_workshops import joined
+from storage.models import ConsentRow, OutboxRow, ShiftSignupRow, VolunteerRow
 from tests.support import START, personal_rows
+from tests.support.journeys import (
+    PIROT,
+    joined,
+    local,
+    pirot_coordinator,
+    shift,
+    volunteer,
+    volunteering,
+)
 from tests.support.outbox import Recorder, user_id, worker
-
-BELGRADE = ZoneInfo("Europe/Belgrade")
-PIROT = (43.1531, 22.5861)
-
-
-def local(day: int, clock: str) -> datetime:
-    """A moment in Belgrade in November 2026 (START is Monday the 23rd, 10:00)."""
-    hour, minute = map(int, clock.split(":"))
-    return datetime(2026, 11, day, hour, minute, tzinfo=BELGRADE)
-
-
-async def shift(app, *, day=25, start="10:00", end="13:00", places=3, task=Task.TRANSLATION,
-                centre="pirot", note=""):  # fmt: skip
-    async with app.uow() as uow:
-        where = await uow.centres.by_slug(centre)
-        sid = await uow.shifts.create(
-            centre_id=where.id, task=task, starts_at=local(day, start), ends_at=local(day, end),
-            places=places, note=note, now=app.clock.now(),
-        )  # fmt: skip
-        await uow.commit()
-    return sid
-
-
-async def volunteer(app, person, name="vesna", first="Vesna"):
-    """An approved volunteer at Pirot (the request decided straight in the database)."""
-    p = await joined(person, name)
-    uid = await user_id(app, p)
-    async with app.uow() as uow:
-        pirot = await uow.centres.by_slug("pirot")
-        request = await uow.volunteers.apply(
-            user_id=uid, centre_id=pirot.id, first_name=first, tasks=[Task.TRANSLATION],
-            phone=None, now=app.clock.now(),
-        )  # fmt: skip
-        await uow.volunteers.decide(request.id, approved=True, by=uid, now=app.clock.now())
-        await uow.users.grant(uid, Role.VOLUNTEER, app.clock.now())
-        await uow.commit()
-    await p.send("/menu")
-    return p
-
-
-async def coordinator(app, person, name="coco"):
-    """A coordinator bound to Pirot."""
-    p = await joined(person, name)
-    uid = await user_id(app, p)
-    async with app.uow() as uow:
-        pirot = await uow.centres.by_slug("pirot")
-        await uow.users.grant(uid, Role.COORDINATOR, app.clock.now(), centres=[pirot.id])
-        await uow.commit()
-    return p
-
-
-async def volunteering(p):
-    """Main menu → Volunteer."""
-    await p.send("/menu")
-    await p.press("Volunteer")
 
 
 async def open_shift(p, label_part="translation"):
@@ -88,7 +40,7 @@ async def deliver(app, recorder):
 
 
 async def test_a_person_offers_to_volunteer_and_coordinators_hear_of_it(app, person):
-    co = await coordinator(app, person)
+    co = await pirot_coordinator(app, person)
     ana = await joined(person)
     await ana.press("Volunteer")
     assert ana.keys == ["vol.intro"]
@@ -228,7 +180,7 @@ async def test_one_volunteer_pressing_two_overlapping_shifts_at_once_gets_one(ap
 
 
 async def test_the_day_before_yes_no_and_silence(app, person, clock):
-    co = await coordinator(app, person)
+    co = await pirot_coordinator(app, person)
     sid = await shift(app, day=25, start="16:00", end="19:00")
     answers = {}
     for name in ("yes", "no", "quiet"):
@@ -285,7 +237,7 @@ async def test_signing_up_the_day_before_counts_as_yes(app, person, clock):
 async def test_cancelling_early_is_simple_late_needs_a_reason_the_coordinator_sees(
     app, person, clock
 ):
-    co = await coordinator(app, person)
+    co = await pirot_coordinator(app, person)
     early = await shift(app, day=26)
     late = await shift(app, day=24, start="08:00", end="10:00", task=Task.EVENTS)
     vesna = await volunteer(app, person)
@@ -452,6 +404,53 @@ async def test_deleting_my_data_removes_the_request_and_sign_ups(app, person):
     assert await personal_rows(app.engine) == {}
     async with app.uow() as uow:
         assert (await uow.shifts.get(sid)).taken == 0
+
+
+async def _outbox_texts(app) -> str:
+    async with session_factory(app.engine)() as s:
+        rows = (await s.execute(select(OutboxRow.params))).scalars().all()
+    return repr(rows)
+
+
+async def test_deleting_ones_data_removes_the_request_notice_naming_the_volunteer(app, person):
+    await pirot_coordinator(app, person)
+    ana = await joined(person)
+    await ana.press("Volunteer")
+    await ana.press("I want to volunteer")
+    await ana.send("Anastasija")
+    await ana.press("Pirot")
+    await ana.press("translation")
+    await ana.press("Done")
+    await ana.press("No, only messages here")
+    assert ana.keys == ["vol.pending"]
+    assert "Anastasija" in await _outbox_texts(app)
+    await ana.press("Settings")
+    await ana.press("Delete my data")
+    await ana.press("Yes, delete my data")
+    assert "Anastasija" not in await _outbox_texts(app)
+
+
+async def test_deleting_ones_data_removes_a_late_cancellation_reason_told_to_coordinators(
+    app, person, clock
+):
+    co = await pirot_coordinator(app, person)
+    vesna = await volunteer(app, person, first="Vesnica")
+    sid = await shift(app, day=23, start="18:00", end="20:00")  # today, within the cut-off
+    await vesna.press_payload(f"vol:su:{sid}")
+    await vesna.press("My shifts")
+    await vesna.press(vesna.labels[0])
+    await vesna.press("Cancel my shift")
+    assert vesna.keys == ["vol.reason_ask"]
+    await vesna.send("My grandmother Milica is ill")
+    assert vesna.keys == ["vol.cancelled"]
+    rec = Recorder()
+    await worker(app, rec).drain()
+    assert "Milica" in rec.to(co.user_id)[-1].text
+    await vesna.press("Settings")
+    await vesna.press("Delete my data")
+    await vesna.press("Yes, delete my data")
+    stored = await _outbox_texts(app)
+    assert "Milica" not in stored and "Vesnica" not in stored
 
 
 async def test_show_my_data_lists_the_volunteer_request(app, person):

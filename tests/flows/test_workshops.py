@@ -9,44 +9,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy import select
 
-from handlers.model import Audience, WorkshopKind
+from handlers.model import Audience
 from storage.db import session_factory
 from storage.models import BookingRow, ReminderRow
 from tests.support import START
+from tests.support.journeys import browse, joined, programme
 from tests.support.outbox import Recorder, tick, worker
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
-
-
-async def programme(app, *, capacity=5, audience=Audience.ADULTS, weeks=1, title="Computer basics"):
-    """A workshop at Pirot tomorrow at 16:00 local (repeated weekly `weeks` times)."""
-    first = datetime(2026, 11, 24, 16, 0, tzinfo=BELGRADE)
-    async with app.uow() as uow:
-        pirot = await uow.centres.by_slug("pirot")
-        ids = await uow.workshops.create(
-            centre_id=pirot.id, titles={"en": title, "sr": f"{title} (sr)"},
-            kind=WorkshopKind.VOCATIONAL if audience is Audience.ADULTS else WorkshopKind.SCHOOL,
-            audience=audience, language="sr",
-            starts=[first + timedelta(weeks=w) for w in range(weeks)],
-            minutes=90, capacity=capacity, now=START,
-        )  # fmt: skip
-        await uow.commit()
-    return ids
-
-
-async def joined(person, name="ana"):
-    p = person(name)
-    await p.send("/start")
-    await p.press_through("English", "I agree", "I live here", "Pirot")
-    return p
-
-
-async def browse(p, title="Computer basics"):
-    await p.send("/menu")
-    await p.press("Workshops")
-    await p.press("All kinds")
-    await p.press("This week")
-    await p.press(next(label for label in p.labels if title in label))
 
 
 async def test_find_and_sign_up_with_calendar_file_pin_and_reminders(app, person):

@@ -16,6 +16,7 @@ from handlers.model import BroadcastStatus, Role, Target
 from storage.db import create_engine, session_factory
 from storage.models import IdentityRow, OutboxRow
 from tests.support import START
+from tests.support.broadcasts import admin_at_tutin, announce, register, report
 from tests.support.outbox import Recorder, SimTime, worker
 
 
@@ -34,56 +35,8 @@ class ByChat(Recorder):
         return await super().send(chat_id, out)
 
 
-async def register(app, name, *, locale="en", centre="pirot"):
-    """A person who agreed to the notice, at `centre` (a slug), chatting on Telegram."""
-    async with app.uow() as uow:
-        found = await uow.centres.by_slug(centre)
-        user = await uow.users.register(
-            platform="telegram", external_id=name, chat_id=name, locale=locale,
-            centre_id=found.id, consent_version="v1", now=app.clock.now(),
-        )  # fmt: skip
-        await uow.commit()
-    return user.id
-
-
 async def crowd(app, n, *, prefix="p", locale="en"):
     return [await register(app, f"{prefix}{i}", locale=locale) for i in range(n)]
-
-
-async def coordinator(app):
-    """The sender: an admin whose own centre is Tutin (so not in a Pirot audience)."""
-    uid = await register(app, "coord", centre="tutin")
-    async with app.uow() as uow:
-        await uow.users.grant(uid, Role.ADMIN, app.clock.now())
-        await uow.commit()
-    return uid
-
-
-async def announce(
-    app, by, texts, *, default="en", target=None, pin=None, send_at=None, start=True
-) -> int:
-    """Write an announcement to Pirot; start it now (or schedule it for `send_at`)."""
-    now = app.clock.now()
-    async with app.uow() as uow:
-        pirot = await uow.centres.by_slug("pirot")
-        draft = await uow.broadcasts.create(
-            created_by=by, texts=texts, default_locale=default, now=now
-        )
-        await uow.broadcasts.edit(
-            draft.id, target=target or Target(centres=(pirot.id,)),
-            pin_centre=pirot.id if pin else None,
-        )  # fmt: skip
-        if send_at is not None:
-            assert await uow.broadcasts.schedule(draft.id, send_at, by)
-        elif start:
-            assert await uow.broadcasts.start(draft.id, by, now) is not None
-        await uow.commit()
-    return draft.id
-
-
-async def report(app, broadcast_id):
-    async with app.uow() as uow:
-        return await uow.broadcasts.report(broadcast_id)
 
 
 async def status(app, broadcast_id):
@@ -103,7 +56,7 @@ def texts(rec: Recorder, key: str = "bc.message") -> dict[str, list[str]]:
 
 
 async def test_each_person_gets_the_announcement_in_their_language(app):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await register(app, "anna", locale="de")
     await register(app, "sasa", locale="sr")
     await register(app, "vuk", locale="sr_Cyrl")
@@ -121,7 +74,7 @@ async def test_each_person_gets_the_announcement_in_their_language(app):
 
 
 async def test_serbian_cyrillic_readers_get_the_serbian_text_in_cyrillic_with_the_pin(app):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await register(app, "vuk", locale="sr_Cyrl")
     await register(app, "sasa", locale="sr")
     await register(app, "ben", locale="en")
@@ -140,7 +93,7 @@ async def test_serbian_cyrillic_readers_get_the_serbian_text_in_cyrillic_with_th
 
 
 async def test_a_scheduled_announcement_goes_at_its_time(app, clock):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 3)
     at = START + timedelta(hours=3)
     broadcast_id = await announce(app, by, {"en": "Concert tonight"}, send_at=at)
@@ -160,7 +113,7 @@ async def test_a_scheduled_announcement_goes_at_its_time(app, clock):
 
 
 async def test_quiet_hours_hold_an_announcement_until_eight(app, clock):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 2)
     clock.advance(hours=12, minutes=30)  # 21:30 UTC: 22:30 in Belgrade
     await announce(app, by, {"en": "Late news"})
@@ -177,7 +130,7 @@ async def test_quiet_hours_hold_an_announcement_until_eight(app, clock):
 
 
 async def test_stopping_midway_leaves_the_rest_unsent(app, clock):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 7)
     broadcast_id = await announce(app, by, {"en": "Oops"})
     rec = Recorder()
@@ -210,7 +163,7 @@ async def test_stopping_midway_leaves_the_rest_unsent(app, clock):
 
 
 async def test_a_restart_midway_delivers_the_rest_exactly_once(app, clock, db, translator):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 9)
     broadcast_id = await announce(app, by, {"en": "Hello"})
     first = Recorder()
@@ -246,7 +199,7 @@ async def test_a_restart_midway_delivers_the_rest_exactly_once(app, clock, db, t
 
 
 async def test_the_report_counts_blocked_and_failed_and_reaches_the_sender_once(app):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 6)
     broadcast_id = await announce(app, by, {"en": "Survey"})
     rec = ByChat({
@@ -286,7 +239,7 @@ async def test_the_report_counts_blocked_and_failed_and_reaches_the_sender_once(
 
 
 async def test_an_announcement_to_no_one_is_done_at_once_and_reported(app):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     broadcast_id = await announce(app, by, {"en": "Anyone?"})  # nobody lives at Pirot
     await release_broadcasts(app)
     found = await status(app, broadcast_id)
@@ -316,7 +269,7 @@ class Stalling(SimTime):
 
 
 async def test_a_stall_midway_does_not_send_the_missed_slots_in_one_burst(app):
-    by = await coordinator(app)
+    by = await admin_at_tutin(app)
     await crowd(app, 20)
     broadcast_id = await announce(app, by, {"en": "Paced"})
     sim = Stalling(at=0.45, seconds=0.55)
@@ -344,7 +297,7 @@ async def test_a_scheduled_announcement_whose_sender_lost_the_role_is_not_sent(a
     from datetime import timedelta
 
     from bot.scheduler import release_broadcasts
-    from handlers.model import BroadcastStatus, Role
+    from handlers.model import BroadcastStatus
 
     async with app.uow() as uow:
         sender = await uow.users.register(

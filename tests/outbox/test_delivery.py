@@ -1,27 +1,22 @@
-"""The delivery worker's outcomes: 429s, blocked people, timeouts, 5xx, quiet hours, leases."""
+"""The delivery worker's outcomes: 429s, blocked people, timeouts, 5xx, quiet hours, leases, and
+a row that cannot be rendered."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.delivery import Result, Verdict
-from handlers.flows.menu import MENU
-from handlers.notices import PRIORITY_BULK, Notice, NoticeButton
-from handlers.rules.reminders import REMINDER
+from bot.delivery import DeliveryWorker, Limiter, Platform, Result, Verdict
+from handlers.notices import PRIORITY_BULK, Notice
+from handlers.texts import REGISTRY, T
 from storage.db import create_engine, session_factory
 from storage.models import IdentityRow, OutboxRow
 from tests.support import START
-from tests.support.outbox import Recorder, enqueue, onboard, worker
-
-HELLO = Notice.of(MENU, [[NoticeButton("Settings", "set:open", "⚙️")]])
-
-
-def news(n: int) -> Notice:
-    return Notice.of(REMINDER, what=f"news {n}", when="today", where="Pirot")
+from tests.support.outbox import MENU_NOTICE, Recorder, SimTime, enqueue, news, onboard, worker
 
 
 async def rows(app):
@@ -32,7 +27,7 @@ async def rows(app):
 async def test_a_notice_is_rendered_when_sent_in_the_language_of_that_moment(app, person):
     rec = Recorder()
     ana = await onboard(app, person("ana"))
-    await enqueue(app, ana, HELLO)
+    await enqueue(app, ana, MENU_NOTICE)
     async with app.uow() as uow:
         await uow.users.update(ana, locale="de")
         await uow.commit()
@@ -47,7 +42,7 @@ async def test_429_waits_retry_after_and_does_not_count_as_an_attempt(app, perso
     rec = Recorder()
     w = worker(app, rec)
     ana = await onboard(app, person("ana"))
-    row_id = await enqueue(app, ana, HELLO)
+    row_id = await enqueue(app, ana, MENU_NOTICE)
     rec.script.append(Result(Verdict.RATE_LIMITED, retry_after=7))
     await w.drain()
     row = (await rows(app))[row_id]
@@ -60,13 +55,41 @@ async def test_429_waits_retry_after_and_does_not_count_as_an_attempt(app, perso
     assert len(rec.sent) == 1
 
 
+async def test_a_429_pauses_messages_already_waiting_for_their_slot(app, person):
+    sim = SimTime()
+    sends: list[float] = []
+
+    class Flooded:
+        async def send(self, chat_id, out):
+            sends.append(sim.t)
+            await sim.sleep(0.05)  # the network: the others book their slots meanwhile
+            if len(sends) == 1:
+                return Result(Verdict.RATE_LIMITED, retry_after=2)
+            return Result(Verdict.SENT)
+
+    people = [await onboard(app, person(f"p{n}")) for n in range(8)]
+    for n, uid in enumerate(people):
+        await enqueue(app, uid, news(n))
+    w = DeliveryWorker(
+        app.uow, app.clock, app.translator,
+        {"telegram": Platform(Flooded(), Limiter(10, 100))},
+        monotonic=sim.monotonic, sleep=sim.sleep,
+    )  # fmt: skip
+    await sim.run(w.deliver_once())
+    assert sends[0] == 0.0
+    after = sends[1:]
+    assert len(after) == 7 and min(after) >= 2.05, f"sent during the pause: {after}"
+    gaps = [b - a for a, b in itertools.pairwise(after)]
+    assert min(gaps) >= 1 / 10 - 1e-9, "and no faster than the configured pace afterwards"
+
+
 async def test_blocked_marks_the_account_unreachable_and_drops_its_queue(app, person):
     rec = Recorder()
     ana = await onboard(app, person("ana"))
     ben = await onboard(app, person("ben"))
-    first = await enqueue(app, ana, HELLO)
-    later = await enqueue(app, ana, HELLO, at=START + timedelta(hours=1))
-    await enqueue(app, ben, HELLO)
+    first = await enqueue(app, ana, MENU_NOTICE)
+    later = await enqueue(app, ana, MENU_NOTICE, at=START + timedelta(hours=1))
+    await enqueue(app, ben, MENU_NOTICE)
     rec.script.append(Result(Verdict.GONE))
     await worker(app, rec).drain()
     found = await rows(app)
@@ -78,14 +101,14 @@ async def test_blocked_marks_the_account_unreachable_and_drops_its_queue(app, pe
         ).scalar_one()
     assert gone is not None
     async with app.uow() as uow:
-        assert await uow.outbox.enqueue(ana, HELLO, not_before=START, now=START) is None
+        assert await uow.outbox.enqueue(ana, MENU_NOTICE, not_before=START, now=START) is None
 
 
 async def test_timeouts_and_5xx_retry_with_backoff_then_fail(app, person, clock):
     rec = Recorder()
     w = worker(app, rec, max_attempts=3)
     ana = await onboard(app, person("ana"))
-    row_id = await enqueue(app, ana, HELLO)
+    row_id = await enqueue(app, ana, MENU_NOTICE)
     rec.script.extend(
         [Result(Verdict.RETRY, error="TimeoutError"), Result(Verdict.RETRY, error="500")]
     )
@@ -98,7 +121,7 @@ async def test_timeouts_and_5xx_retry_with_backoff_then_fail(app, person, clock)
     await w.drain()
     assert len(rec.sent) == 1, "the third attempt got through"
 
-    other = await enqueue(app, ana, HELLO)
+    other = await enqueue(app, ana, MENU_NOTICE)
     rec.script.extend([Result(Verdict.RETRY, error="502")] * 3)
     for _ in range(3):
         await w.drain()
@@ -131,10 +154,29 @@ async def test_direct_messages_go_first_and_bulk_waits_out_quiet_hours(app, pers
     assert [o.params["what"] for o in rec.sent][-2:] == ["news 4", "news 3"]
 
 
+async def test_a_row_that_cannot_be_rendered_fails_alone(app, person, clock):
+    broken = T("test.broken", "Broken {0}")  # a translation with a positional placeholder
+    try:
+        rec = Recorder()
+        w = worker(app, rec, lease=timedelta(minutes=1))
+        ana = await onboard(app, person("ana"))
+        good = await enqueue(app, ana, news(1))
+        bad = await enqueue(app, ana, Notice.of(broken))
+        await w.drain()
+        clock.advance(minutes=5)  # long past the lease: nothing is taken up again
+        await w.drain()
+        assert [o.params["what"] for o in rec.sent] == ["news 1"]
+        async with app.uow() as uow:
+            assert await uow.outbox.counts() == {"sent": 1, "failed": 1}
+        assert good != bad
+    finally:
+        REGISTRY.pop("test.broken", None)
+
+
 async def test_a_row_left_by_a_dead_worker_is_taken_up_after_its_lease(app, person, clock):
     rec = Recorder()
     ana = await onboard(app, person("ana"))
-    row_id = await enqueue(app, ana, HELLO)
+    row_id = await enqueue(app, ana, MENU_NOTICE)
     async with app.uow() as uow:  # a worker claims it and dies before sending
         claimed = await uow.outbox.claim(
             clock.now(), token="dead", limit=10, lease=timedelta(minutes=2),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
-import signal
 import time
 from datetime import UTC, datetime
 
@@ -17,7 +16,7 @@ from storage.db import create_engine, session_factory
 from storage.models import OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes.telegram_api import FakeTelegram
-from tests.transports.test_telegram_run import cli, free_port, stop
+from tests.support.processes import bot_command, bot_process, free_port
 
 MESSAGES, PEOPLE, BATCH = 300, 30, 20
 
@@ -50,26 +49,23 @@ async def test_sigkill_mid_run_loses_nothing_and_repeats_at_most_one_batch(tmp_p
             "TELEGRAM_RATE": "1000", "TELEGRAM_CHAT_RATE": "1000", "OUTBOX_BATCH": str(BATCH),
             "OUTBOX_LEASE_SECONDS": "5", "QUIET_HOURS": "off",
         }  # fmt: skip
-        migrate = await cli("migrate", env=env)
-        assert await migrate.wait() == 0
+        migrate = await bot_command("migrate", env=env)
+        assert migrate.code == 0, migrate.output
         await fill(url)
 
-        first = await cli("run", env=env)
-        await tg.wait_for(lambda calls: tg.accepted >= MESSAGES // 3, 60)
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+        async with bot_process("run", env=env) as first:
+            await first.said("http listening")
+            await tg.wait_for(lambda calls: tg.accepted >= MESSAGES // 3)
+            await first.kill()
         at_kill = tg.accepted
         assert at_kill < MESSAGES, "killed mid-run"
 
         env["HTTP_PORT"] = str(free_port())
-        second = await cli("run", env=env)
-        try:
+        async with bot_process("run", env=env) as second:
             # Done when the outbox says so: the rows the killed worker held are taken up
             # again once their lease (5 s here) has run out.
-            statuses = await wait_for_statuses(url, {"sent": MESSAGES}, seconds=60)
-        finally:
-            output = await stop(second)
-        assert "Traceback" not in output, output
+            statuses = await wait_for_statuses(url, {"sent": MESSAGES}, seconds=120)
+        assert "Traceback" not in second.output, second.output
 
     assert statuses == {"sent": MESSAGES}
     expected = {f"msg {p}-{m}" for p in range(PEOPLE) for m in range(MESSAGES // PEOPLE)}
@@ -95,15 +91,15 @@ async def test_after_sigkill_mid_batch_a_restart_sends_everything_within_30_seco
             "OUTBOX_BATCH": str(BATCH),
             "QUIET_HOURS": "off",
         }  # fmt: skip (the lease is the default one)
-        migrate = await cli("migrate", env=env)
-        assert await migrate.wait() == 0
+        migrate = await bot_command("migrate", env=env)
+        assert migrate.code == 0, migrate.output
         await fill(url)
         expected = {f"msg {p}-{m}" for p in range(PEOPLE) for m in range(MESSAGES // PEOPLE)}
 
-        first = await cli("run", env=env)
-        await tg.wait_for(lambda calls: tg.accepted >= MESSAGES // 3, 60)
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+        async with bot_process("run", env=env) as first:
+            await first.said("http listening")
+            await tg.wait_for(lambda calls: tg.accepted >= MESSAGES // 3)
+            await first.kill()
         in_flight = await whats(url, "sending")
         unsent = in_flight | await whats(url, "queued")
         assert in_flight, "killed mid-batch"
@@ -114,14 +110,11 @@ async def test_after_sigkill_mid_batch_a_restart_sends_everything_within_30_seco
 
         env["HTTP_PORT"] = str(free_port())
         restarted = time.monotonic()
-        second = await cli("run", env=env)
-        try:
-            await tg.wait_for(lambda calls: {what(t) for t in all_texts(tg)[before:]} >= unsent, 45)
+        async with bot_process("run", env=env) as second:
+            await tg.wait_for(lambda calls: {what(t) for t in all_texts(tg)[before:]} >= unsent)
             took = time.monotonic() - restarted
-            statuses = await wait_for_statuses(url, {"sent": MESSAGES}, seconds=15)
-        finally:
-            output = await stop(second)
-        assert "Traceback" not in output, output
+            statuses = await wait_for_statuses(url, {"sent": MESSAGES}, seconds=120)
+        assert "Traceback" not in second.output, second.output
 
     assert took < 30, f"the last message went {took:.1f} s after the restart"
     assert statuses == {"sent": MESSAGES}

@@ -11,17 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot.delivery import DeliveryWorker, Limiter, Platform, Result, Verdict
-from handlers.notices import Notice
-from handlers.rules.reminders import REMINDER
 from storage.uow import SqlUnitOfWorkFactory
 from tests.support import FakeClock
-from tests.support.outbox import Recorder, SimTime, enqueue, onboard, worker
+from tests.support.outbox import Recorder, SimTime, enqueue, news, onboard, worker
 
 LEASE = timedelta(seconds=20)
-
-
-def news(n: int) -> Notice:
-    return Notice.of(REMINDER, what=f"news {n}", when="today", where="Pirot")
 
 
 class Tracked:

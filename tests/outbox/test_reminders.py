@@ -1,38 +1,32 @@
-"""Reminders: planned with an event, sent when due in the person's language, never twice."""
+"""Reminders: planned with an event, sent when due in the person's language, never twice (not
+even released by two processes at once), dropped with their event."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.bootstrap import build
 from bot.config import load_settings
+from bot.scheduler import release_reminders
 from handlers.flows.events import CANCELLERS, cancels
-from handlers.notices import name, word
-from handlers.texts import N_
+from handlers.notices import name
 from handlers.usecases import reminders
-from storage.db import session_factory
+from storage.db import create_engine, session_factory
 from storage.models import OutboxRow, ReminderRow
-from tests.support.outbox import Recorder, onboard, tick, worker
-
-OFFSETS = (timedelta(hours=24), timedelta(hours=2))
-
-
-async def plan(app, uid, ref, starts_at, what="School support"):
-    async with app.uow() as uow:
-        n = await reminders.plan(
-            uow,
-            user_id=uid,
-            ref=ref,
-            starts_at=starts_at,
-            offsets=OFFSETS,
-            now=app.clock.now(),
-            what=word(N_(what)) if what != "School support" else what,
-            where=name("Pirot"),
-        )
-        await uow.commit()
-    return n
+from storage.outbox import Outcome
+from tests.support.outbox import (
+    REMINDER_OFFSETS,
+    Recorder,
+    enqueue,
+    news,
+    onboard,
+    plan_reminders,
+    tick,
+    worker,
+)
 
 
 async def test_due_reminders_go_out_once_each_in_the_persons_language(app, person, clock, db):
@@ -41,8 +35,8 @@ async def test_due_reminders_go_out_once_each_in_the_persons_language(app, perso
     ana = await onboard(app, person("ana"), "de")
     ben = await onboard(app, person("ben"), "sr_Cyrl")
     starts = clock.now() + timedelta(days=3)
-    assert await plan(app, ana, "test:1", starts) == 2
-    assert await plan(app, ben, "test:1", starts + timedelta(hours=1)) == 2
+    assert await plan_reminders(app, ana, "test:1", starts) == 2
+    assert await plan_reminders(app, ben, "test:1", starts + timedelta(hours=1)) == 2
 
     clock.advance(days=1, hours=23, minutes=59)  # one minute before the first 24 h reminder
     await tick(app, w)
@@ -78,13 +72,13 @@ async def test_cancelled_or_moved_events_keep_their_reminders_in_step(app, perso
     w = worker(app, rec)
     ana = await onboard(app, person("ana"))
     starts = clock.now() + timedelta(days=2)
-    await plan(app, ana, "test:2", starts)
-    await plan(app, ana, "test:3", starts)
+    await plan_reminders(app, ana, "test:2", starts)
+    await plan_reminders(app, ana, "test:3", starts)
     async with app.uow() as uow:
         await reminders.cancel(uow, ref="test:2", now=clock.now())
         await reminders.replan(
             uow, user_id=ana, ref="test:3", starts_at=starts + timedelta(days=1),
-            offsets=OFFSETS, now=clock.now(), what="Moved", where=name("Pirot"),
+            offsets=REMINDER_OFFSETS, now=clock.now(), what="Moved", where=name("Pirot"),
         )  # fmt: skip
         await uow.commit()
     clock.advance(days=1)  # test:2's and test:3's old 24 h reminders would be due now
@@ -99,7 +93,7 @@ async def test_a_queued_reminder_is_dropped_when_its_event_is_cancelled(app, per
     rec = Recorder()
     w = worker(app, rec)
     ana = await onboard(app, person("ana"))
-    await plan(app, ana, "test:4", clock.now() + timedelta(days=2))
+    await plan_reminders(app, ana, "test:4", clock.now() + timedelta(days=2))
     clock.advance(days=1)
     async with app.uow() as uow:  # released into the outbox, not yet sent
         await reminders.release_due(uow, clock.now())
@@ -109,13 +103,31 @@ async def test_a_queued_reminder_is_dropped_when_its_event_is_cancelled(app, per
     assert rec.sent == []
 
 
+async def test_cancelling_an_event_while_its_reminder_is_sent_keeps_it_dropped(app, person, clock):
+    ana = await onboard(app, person("ana"))
+    row = await enqueue(app, ana, news(1), ref="test:1")
+    async with app.uow() as uow:
+        await uow.outbox.claim(
+            clock.now(), token="w1", limit=5, lease=timedelta(minutes=1), platforms=["telegram"]
+        )
+        await uow.commit()
+    async with app.uow() as uow:  # the event is cancelled meanwhile
+        await reminders.cancel(uow, ref="test:1", now=clock.now())
+        await uow.commit()
+    async with app.uow() as uow:  # then the send times out and would be retried
+        await uow.outbox.record("w1", [Outcome(row, "queued", error="timeout")], clock.now())
+        await uow.commit()
+    async with app.uow() as uow:
+        assert await uow.outbox.counts() == {"dropped": 1}
+
+
 async def test_no_late_reminders_and_none_for_people_who_turned_them_off(app, person, clock):
     rec = Recorder()
     w = worker(app, rec)
     ana = await onboard(app, person("ana"))
     ben = await onboard(app, person("ben"))
-    await plan(app, ana, "test:5", clock.now() + timedelta(days=2))
-    await plan(app, ben, "test:6", clock.now() + timedelta(days=5))
+    await plan_reminders(app, ana, "test:5", clock.now() + timedelta(days=2))
+    await plan_reminders(app, ben, "test:6", clock.now() + timedelta(days=5))
     async with app.uow() as uow:
         await uow.users.update(ben, reminders_on=False)
         await uow.commit()
@@ -142,8 +154,8 @@ async def test_reminder_buttons_store_the_answer_and_cant_come_cancels(app, pers
         w = worker(app, rec)
         ana_p = person("ana")
         ana = await onboard(app, ana_p)
-        await plan(app, ana, "fake:7", clock.now() + timedelta(days=2))
-        await plan(app, ana, "fake:8", clock.now() + timedelta(days=2, hours=1))
+        await plan_reminders(app, ana, "fake:7", clock.now() + timedelta(days=2))
+        await plan_reminders(app, ana, "fake:8", clock.now() + timedelta(days=2, hours=1))
         clock.advance(days=1, hours=1)
         await tick(app, w)
         first, second = rec.sent
@@ -177,7 +189,7 @@ async def test_reminder_buttons_store_the_answer_and_cant_come_cancels(app, pers
 async def test_deleting_my_data_removes_my_reminders_and_queued_messages(app, person, clock):
     ana_p = person("ana")
     ana = await onboard(app, ana_p)
-    await plan(app, ana, "test:9", clock.now() + timedelta(days=2))
+    await plan_reminders(app, ana, "test:9", clock.now() + timedelta(days=2))
     clock.advance(days=1)
     async with app.uow() as uow:
         await reminders.release_due(uow, clock.now())
@@ -188,3 +200,26 @@ async def test_deleting_my_data_removes_my_reminders_and_queued_messages(app, pe
     async with session_factory(app.engine)() as s:
         assert (await s.execute(select(OutboxRow))).first() is None
         assert (await s.execute(select(ReminderRow))).first() is None
+
+
+async def test_two_processes_releasing_reminders_queue_each_once(app, person, clock, db):
+    ana = await onboard(app, person("ana"))
+    async with app.uow() as uow:
+        for n in range(40):
+            await reminders.plan(
+                uow, user_id=ana, ref=f"test:{n}", starts_at=clock.now() + timedelta(days=2),
+                offsets=(timedelta(days=1),), now=clock.now(), what="x", where="y",
+            )  # fmt: skip
+        await uow.commit()
+    clock.advance(days=1)
+    engine = create_engine(db[0], schema=db[1])
+    try:
+        other = await build(
+            load_settings(database_url=db[0]), clock=clock, engine=engine,
+            translator=app.translator, check_schema=False,
+        )  # fmt: skip
+        await asyncio.gather(release_reminders(app), release_reminders(other))
+    finally:
+        await engine.dispose()
+    async with app.uow() as uow:
+        assert await uow.outbox.counts() == {"queued": 40}

@@ -14,11 +14,10 @@ from bot.scheduler import release_reminders
 from handlers.model import Target
 from storage.db import session_factory
 from storage.models import OutboxRow
-from tests.flows.test_announcements import staff, write
-from tests.outbox.test_broadcast_delivery import announce, coordinator, report
-from tests.outbox.test_reminders import plan
 from tests.support import Person
-from tests.support.outbox import Recorder, tick
+from tests.support.broadcasts import admin_at_tutin, announce, report
+from tests.support.journeys import staff, write
+from tests.support.outbox import Recorder, plan_reminders, tick
 
 HOUR = timedelta(hours=1)
 
@@ -143,13 +142,13 @@ async def errors(app) -> dict[tuple[str, str], tuple[str, str | None]]:
 
 @pytest.mark.parametrize("mode", ["allow", "session-only"])
 async def test_session_only_holds_back_paid_reminders_and_announcements(app, clock, mode):
-    by = await coordinator(app)  # an admin at Tutin, on Telegram
+    by = await admin_at_tutin(app)  # an admin at Tutin, on Telegram
     tom = await register(app, "tom")  # Telegram: never wrote, always free
     vera = await register(app, "vera", platform="viber")
     vid = await register(app, "vid", platform="viber")
     starts = clock.now() + timedelta(days=3)
     for uid in (tom, vera, vid):
-        assert await plan(app, uid, "test:1", starts) == 2
+        assert await plan_reminders(app, uid, "test:1", starts) == 2
     clock.advance(days=2)  # the 24-hour reminders are due
     await wrote(app, "vera", 23 * HOUR)  # inside the window: free
     await wrote(app, "vid", 24 * HOUR)  # the window just closed: paid
@@ -194,7 +193,7 @@ async def test_session_only_holds_back_paid_reminders_and_announcements(app, clo
 async def test_the_window_is_checked_when_sending_not_when_queued(app, clock):
     """A reminder queued while the window was open goes only if it is still open."""
     vid = await register(app, "vid", platform="viber")
-    assert await plan(app, vid, "test:1", clock.now() + timedelta(days=3)) == 2
+    assert await plan_reminders(app, vid, "test:1", clock.now() + timedelta(days=3)) == 2
     clock.advance(days=2)
     await wrote(app, "vid", 23 * HOUR)
     rec = Recorder()

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot.backup import backup, restore
 from storage.db import create_engine
-from tests.test_cli import cli
+from tests.support.commands import cli
 
 FILES = ("", "-wal", "-shm")
 

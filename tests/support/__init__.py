@@ -1,4 +1,6 @@
-"""Helpers shared by the tests: people and a fake clock, the outbox, PostgreSQL, processes."""
+"""Helpers shared by the tests, so no test module imports another: people and a fake clock
+(people), journeys through the chat, the outbox and announcements, the messengers in-process,
+the bot as a process (processes) and its command line (commands), PostgreSQL, an import table."""
 
 from tests.support.people import (
     START,

@@ -1,4 +1,5 @@
-"""A recording sender, a scripted one, and a worker wired to the test app."""
+"""A recording sender, a worker wired to the test app, simulated time, and outbox rows and
+reminders put in directly."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import asyncio
 import heapq
 import itertools
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.bootstrap import App
 from bot.delivery import DeliveryWorker, Platform, Result, Verdict
 from bot.scheduler import release_reminders
+from handlers.flows.menu import MENU
 from handlers.messages import Outgoing
-from handlers.notices import Notice
+from handlers.notices import Notice, NoticeButton, name, word
+from handlers.rules.reminders import REMINDER
+from handlers.texts import N_
+from handlers.usecases import reminders
 from tests.support.people import Person
 
 
@@ -97,6 +102,7 @@ async def onboard(app: App, person: Person, locale: str = "en") -> int:
 
 
 async def user_id(app: App, person: Person) -> int:
+    """The user id of someone who has talked to the bot."""
     async with app.uow() as uow:
         user = await uow.users.by_identity(person.platform, person.user_id)
     assert user is not None
@@ -112,6 +118,7 @@ async def enqueue(
     priority: int = 0,
     ref: str | None = None,
 ) -> int:
+    """Put `notice` for `uid` in the outbox, due now (or `at`); the row's id."""
     async with app.uow() as uow:
         row = await uow.outbox.enqueue(
             uid,
@@ -124,3 +131,34 @@ async def enqueue(
         await uow.commit()
     assert row is not None
     return row
+
+
+# A notice of the main menu with one button, for tests of delivery itself.
+MENU_NOTICE = Notice.of(MENU, [[NoticeButton("Settings", "set:open", "⚙️")]])
+
+
+def news(n: int) -> Notice:
+    """A reminder told apart from the others by its number ("news 3")."""
+    return Notice.of(REMINDER, what=f"news {n}", when="today", where="Pirot")
+
+
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=2))
+
+
+async def plan_reminders(
+    app: App, uid: int, ref: str, starts_at: datetime, what: str = "School support"
+) -> int:
+    """Plan the 24 h and 2 h reminders of an event at Pirot for `uid`; how many were planned."""
+    async with app.uow() as uow:
+        n = await reminders.plan(
+            uow,
+            user_id=uid,
+            ref=ref,
+            starts_at=starts_at,
+            offsets=REMINDER_OFFSETS,
+            now=app.clock.now(),
+            what=word(N_(what)) if what != "School support" else what,
+            where=name("Pirot"),
+        )
+        await uow.commit()
+    return n

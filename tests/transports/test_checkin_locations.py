@@ -12,8 +12,7 @@ from sqlalchemy import select
 from handlers.model import Role, Task
 from storage.db import session_factory
 from storage.models import ShiftSignupRow
-from tests.transports.test_telegram_bridge import feed, press, tg, wired  # noqa: F401 (fixtures)
-from tests.transports.test_viber_webhook import ANA, onboard, viber  # noqa: F401 (fixtures)
+from tests.support.messengers import VIBER_ANA, feed, onboard_viber, press
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -55,7 +54,7 @@ def tg_location(fake, latitude: float, longitude: float) -> dict[str, object]:
     return update
 
 
-async def test_a_nan_location_over_telegram_is_refused_asking_for_a_live_one(app, wired, tg):  # noqa: F811
+async def test_a_nan_location_over_telegram_is_refused_asking_for_a_live_one(app, wired, tg):
     bot, dp, _ = wired
     await feed(bot, dp, tg.text_update(TG_ANA, "/start"))
     for label in ["English", "I agree", "I live here", "Pirot"]:
@@ -73,11 +72,11 @@ async def test_a_nan_location_over_telegram_is_refused_asking_for_a_live_one(app
     assert "Checked in" in tg.of("sendMessage")[-1].params["text"]
 
 
-async def test_viber_locations_must_be_numbers(app, viber):  # noqa: F811
-    await onboard(viber)
-    sid = await volunteer_with_a_shift_now(app, "viber", ANA)
-    await viber.say(ANA, f"vol:su:{sid}")
-    said = await viber.say(ANA, "vol:now")
+async def test_viber_locations_must_be_numbers(app, viber):
+    await onboard_viber(viber)
+    sid = await volunteer_with_a_shift_now(app, "viber", VIBER_ANA)
+    await viber.say(VIBER_ANA, f"vol:su:{sid}")
+    said = await viber.say(VIBER_ANA, "vol:now")
     assert any("type today's check-in code" in m.get("text", "") for m in said)
     for point in (
         {"lat": "nan", "lon": PIROT[1]},  # float() would take these; JSON numbers only
@@ -87,14 +86,14 @@ async def test_viber_locations_must_be_numbers(app, viber):  # noqa: F811
         {"lat": PIROT[0]},
         {"lat": 10**400, "lon": PIROT[1]},  # too large for a float
     ):
-        body = viber.message(ANA, type="location", location=point)
+        body = viber.message(VIBER_ANA, type="location", location=point)
         assert (await viber.post(body)).status == 400, point
     assert await check_ins(app) == [None]
     # NaN is no JSON number (Python writes it, Viber never does): refused before the core,
     # which holds the same line for every platform (tests/flows/test_checkin_limits.py).
-    nan = viber.message(ANA, type="location", location={"lat": math.nan, "lon": math.nan})
+    nan = viber.message(VIBER_ANA, type="location", location={"lat": math.nan, "lon": math.nan})
     assert (await viber.post(nan)).status == 400
     assert await check_ins(app) == [None]
-    here = viber.message(ANA, type="location", location={"lat": PIROT[0], "lon": PIROT[1]})
+    here = viber.message(VIBER_ANA, type="location", location={"lat": PIROT[0], "lon": PIROT[1]})
     assert (await viber.post(here)).status == 200
     assert any(at is not None for at in await check_ins(app))

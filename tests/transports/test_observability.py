@@ -19,11 +19,9 @@ from bot.transports.viber.client import ViberClient, ViberError
 from handlers.messages import Outgoing
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.flows.test_legal import to_times
-from tests.flows.test_workshops import browse, joined, programme
-from tests.outbox.test_delivery import HELLO
-from tests.support.outbox import Recorder, enqueue, tick, user_id, worker
-from tests.transports.test_telegram_run import button, cli, sent_texts, stop, telegram_env
+from tests.support.journeys import browse, joined, programme, to_times
+from tests.support.outbox import MENU_NOTICE, Recorder, enqueue, tick, user_id, worker
+from tests.support.processes import bot_command, bot_process, button, sent_texts, telegram_env
 
 TG_USER = 587_213_449  # a Telegram id that must not reach the logs
 NAME, PHONE = "Milica", "064 765 4321"
@@ -59,10 +57,10 @@ async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tm
             METRICS_ENABLED="true", LOG_FORMAT="json", LOG_LEVEL="INFO",
         )  # fmt: skip
         port = int(env["HTTP_PORT"])
-        proc = await cli("seed", "--demo", env=env)
-        assert await proc.wait() != 0, "seeding needs the schema: `run` is what migrates"
-        proc = await cli("run", env=env)
-        try:
+        refused = await bot_command("seed", "--demo", env=env)
+        assert refused.code != 0, "seeding needs the schema: `run` is what migrates"
+        async with bot_process("run", env=env) as bot:
+            await bot.said("http listening")
             await tg.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls))
             before = await scrape(port)
             assert (
@@ -89,9 +87,8 @@ async def test_run_counts_what_it_handles_and_sends_and_logs_no_personal_data(tm
             tg.button_update(TG_USER, "ws:gone:1")  # an old button
             await answered("no longer")
             after = await scrape(port)
-        finally:
-            output = await stop(proc)
-    assert proc.returncode == 0, output
+    output = bot.output
+    assert bot.returncode == 0, output
 
     ok = value(after, "reintegrate_updates_total", platform="telegram", outcome="ok")
     assert ok == 5  # /start, three buttons, the typed text
@@ -121,7 +118,7 @@ async def test_metrics_answer_only_when_enabled_and_show_the_outbox(app, person)
         assert r.status == 404, "off unless METRICS_ENABLED"
     app.settings = app.settings.model_copy(update={"metrics_enabled": True})
     ana = await joined(person)
-    await enqueue(app, await user_id(app, ana), HELLO)
+    await enqueue(app, await user_id(app, ana), MENU_NOTICE)
     async with TestClient(TestServer(http_app(app))) as client:
         r = await client.get("/metrics")
         assert r.status == 200

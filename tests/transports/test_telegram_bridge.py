@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from aiogram.types import Update
 
 from bot.transports.telegram.app import (
     COMMAND_LANGUAGES,
@@ -13,52 +12,11 @@ from bot.transports.telegram.app import (
     make_dispatcher,
     set_commands,
 )
-from tests.fakes.telegram_api import FakeTelegram
 from tests.support import telegram_bridge
+from tests.support.messengers import buttons, feed, press
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ANA = 5001
-
-
-@pytest.fixture
-async def tg():
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def wired(app, tg):
-    app.settings.telegram_bot_token = "123456:TEST"
-    app.settings.telegram_api_base = tg.url
-    bot = make_bot(app.settings)
-    bridge = telegram_bridge(app, bot)
-    dp = make_dispatcher(bridge)
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    bridge.sender.sleep = no_sleep  # retries are counted, not waited for
-    yield bot, dp, waits
-    await bot.session.close()
-
-
-async def feed(bot, dp, raw):
-    await dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
-
-
-def buttons(call):
-    markup = call.params.get("reply_markup") or {}
-    return [
-        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
-    ]
-
-
-def press(call, label):
-    for text, data in buttons(call):
-        if text == label or text.endswith(" " + label):
-            return data
-    raise AssertionError(f"no {label!r} in {buttons(call)}")
 
 
 async def test_onboarding_renders_and_edits(wired, tg):

@@ -6,37 +6,26 @@ import asyncio
 import os
 
 import aiohttp
-import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.postgres import fresh_pg_database
-from tests.transports.test_telegram_run import button, cli, free_port, sent_texts, stop
-
-SECRET = "scale-out-secret"
-WEBHOOK = "https://bot.example.org/telegram/webhook"
-
-
-@pytest.fixture
-async def database(postgres_available):
-    """A fresh PostgreSQL database for the processes (each process opens its own pool)."""
-    if not postgres_available:
-        pytest.skip("PostgreSQL is not reachable")
-    async with fresh_pg_database("scale") as url:
-        yield url
+from tests.support.processes import (
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    bot_command,
+    bot_processes,
+    button,
+    free_port,
+    sent_texts,
+)
 
 
 async def post(http: aiohttp.ClientSession, port: int, update: dict) -> int:
-    """Deliver one update to one process, as a load balancer would; retries while it binds."""
+    """Deliver one update to one process, as a load balancer would."""
     url = f"http://127.0.0.1:{port}/telegram/webhook"
-    for _ in range(100):
-        try:
-            async with http.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-            ) as r:
-                return r.status
-        except aiohttp.ClientConnectorError:
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
+    async with http.post(
+        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    ) as r:
+        return r.status
 
 
 async def test_two_processes_share_conversations_and_handle_each_update_once(database):
@@ -47,16 +36,17 @@ async def test_two_processes_share_conversations_and_handle_each_update_once(dat
             "DEFAULT_LOCALE": "en",
             "TELEGRAM_BOT_TOKEN": "123456:TEST",
             "TELEGRAM_API_BASE": tg.url,
-            "TELEGRAM_WEBHOOK_URL": WEBHOOK,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "HTTP_HOST": "127.0.0.1",
         }
         for verb in (("migrate",), ("seed", "--demo")):
-            proc = await cli(*verb, env=env)
-            assert await proc.wait() == 0, (await proc.stdout.read()).decode()
+            done = await bot_command(*verb, env=env)
+            assert done.code == 0, done.output
         ports = [free_port(), free_port()]
-        procs = [await cli("run", env={**env, "HTTP_PORT": str(p)}) for p in ports]
-        try:
+        envs = [{**env, "HTTP_PORT": str(p)} for p in ports]
+        async with bot_processes("run", envs=envs) as procs:
+            await asyncio.gather(*(p.said("http listening") for p in procs))
             await tg.wait_for(
                 lambda calls: len([c for c in calls if c.method == "setWebhook"]) == 2
             )
@@ -88,7 +78,5 @@ async def test_two_processes_share_conversations_and_handle_each_update_once(dat
             # The webhook answers after the reply is sent, so every answer is in by now.
             answered = [c.params["chat_id"] for c in tg.of("sendMessage")[before:]]
             assert sorted(answered) == sorted(8000 + n for n in range(40))
-        finally:
-            outputs = [await stop(p) for p in procs]
-        for output in outputs:
-            assert "Traceback" not in output, output
+        for proc in procs:
+            assert "Traceback" not in proc.output, proc.output

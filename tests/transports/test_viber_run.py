@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import html
 import json
 import os
-from collections.abc import Callable
 
 import aiohttp
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.transports.test_telegram_run import ANA, button, cli, free_port, sent_texts, stop
+from tests.support.processes import bot_command, bot_process, button, free_port, sent_texts
 
-VERA = "VeraViberId000000000001=="
+ANA = 6001  # on Telegram
+VERA = "VeraViberId000000000001=="  # on Viber
 WEBHOOK_URL = "https://bot.example.org/viber/webhook"
 
 
@@ -36,32 +35,18 @@ async def environment(tmp_path):
         }
         env.pop("TELEGRAM_BOT_TOKEN", None)
         for verb in (("migrate",), ("seed", "--demo")):
-            proc = await cli(*verb, env=env)
-            assert await proc.wait() == 0
+            done = await bot_command(*verb, env=env)
+            assert done.code == 0, done.output
         yield vb, env
 
 
-async def until(check: Callable[[], bool], seconds: float = 20.0) -> None:
-    """Look every 50 ms (the fake Viber API records calls but signals nothing)."""
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 async def callback(http: aiohttp.ClientSession, port: str, body: dict) -> tuple[int, bytes]:
-    """POST a signed callback (retrying while the server still binds its port)."""
+    """POST a signed callback to the process (once it has said "http listening")."""
     raw = json.dumps(body).encode()
     sig = hmac.new(TOKEN.encode(), raw, hashlib.sha256).hexdigest()
     url = f"http://127.0.0.1:{port}/viber/webhook"
-    for _ in range(50):
-        try:
-            async with http.post(url, data=raw, headers={"X-Viber-Content-Signature": sig}) as r:
-                return r.status, await r.read()
-        except aiohttp.ClientConnectorError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the server never listened")
+    async with http.post(url, data=raw, headers={"X-Viber-Content-Signature": sig}) as r:
+        return r.status, await r.read()
 
 
 def message(token: int, text: str, sender: str = VERA) -> dict:
@@ -104,37 +89,33 @@ async def onboard_on_viber(vb: FakeViber, port: str) -> None:
 
 async def test_viber_alone_registers_its_webhook_and_answers(environment):
     vb, env = environment
-    proc = await cli("run", env=env)
-    try:
-        await until(lambda: bool(vb.of("set_webhook")))
+    async with bot_process("run", env=env) as bot:
+        await bot.said("http listening")
+        await vb.wait_for(lambda fake: bool(fake.of("set_webhook")))
         assert vb.webhook["url"] == WEBHOOK_URL
         assert set(vb.webhook["event_types"]) == {
             "delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"
         }  # fmt: skip
         await onboard_on_viber(vb, env["HTTP_PORT"])
-    finally:
-        output = await stop(proc)
-    assert proc.returncode == 0, output
-    assert "Traceback" not in output, output
+    assert bot.returncode == 0, bot.output
+    assert "Traceback" not in bot.output, bot.output
 
 
 async def test_telegram_and_viber_in_one_process(environment):
     vb, env = environment
     async with FakeTelegram() as tg:
         env = {**env, "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE": tg.url}
-        proc = await cli("run", env=env)
-        try:
+        async with bot_process("run", env=env) as bot:
+            await bot.said("http listening")
             await tg.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls))
-            await until(lambda: bool(vb.of("set_webhook")))
+            await vb.wait_for(lambda fake: bool(fake.of("set_webhook")))
             await onboard_on_viber(vb, env["HTTP_PORT"])
             tg.text_update(ANA, "/start")
             await tg.wait_for(
                 lambda calls: any("choose your language" in t for t in sent_texts(calls))
             )
-        finally:
-            output = await stop(proc)
-    assert proc.returncode == 0, output
-    assert "Traceback" not in output, output
+    assert bot.returncode == 0, bot.output
+    assert "Traceback" not in bot.output, bot.output
 
 
 async def test_a_code_made_on_telegram_typed_on_viber_links_only_on_yes_and_guesses_lock(
@@ -150,9 +131,9 @@ async def test_a_code_made_on_telegram_typed_on_viber_links_only_on_yes_and_gues
 
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
         env = {**env, "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE": tg.url}
-        proc = await cli("run", env=env)
-        try:
-            await until(lambda: bool(vb.of("set_webhook")))
+        async with bot_process("run", env=env) as bot:
+            await bot.said("http listening")
+            await vb.wait_for(lambda fake: bool(fake.of("set_webhook")))
             tg.text_update(ANA, "/start centre-pirot")
             await tg.wait_for(
                 lambda calls: any("choose your language" in t for t in sent_texts(calls))
@@ -198,26 +179,25 @@ async def test_a_code_made_on_telegram_typed_on_viber_links_only_on_yes_and_gues
                     "Done: your Viber account is linked" in t for t in sent_texts(calls)
                 )
             )
-            await until(lambda: any("linked to your Telegram one" in t for t in viber_texts(VERA)))
+            await vb.wait_for(
+                lambda _: any("linked to your Telegram one" in t for t in viber_texts(VERA))
+            )
             token += 1
             assert (await callback(http, port, message(token, "/menu")))[0] == 200
             assert "Main menu" in viber_texts(VERA)[-1], "Vera is now Ana's other account"
             token += 1
             assert (await callback(http, port, message(token, "/menu", mallory)))[0] == 200
             assert "choose your language" in viber_texts(mallory)[-1], "Mallory is still nobody"
-        finally:
-            output = await stop(proc)
-    assert proc.returncode == 0, output
-    assert "Traceback" not in output, output
+    assert bot.returncode == 0, bot.output
+    assert "Traceback" not in bot.output, bot.output
 
 
 async def test_viber_without_a_webhook_address_does_not_start(environment):
     _, env = environment
     env = {k: v for k, v in env.items() if k != "VIBER_WEBHOOK_URL"}
-    proc = await cli("run", env=env)
-    output, _ = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 2
-    assert "VIBER_WEBHOOK_URL" in output.decode()
+    done = await bot_command("run", env=env)
+    assert done.code == 2
+    assert "VIBER_WEBHOOK_URL" in done.output
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

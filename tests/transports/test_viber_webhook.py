@@ -6,145 +6,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-import itertools
 import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import icalendar
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import make_worker
-from bot.bootstrap import viber as viber_transport
 from bot.delivery import Verdict
 from bot.logs import KeyValueFormatter
 from bot.scheduler import release_reminders
-from bot.transports.viber.app import ViberTransport, public_origin
+from bot.transports.viber.app import public_origin
 from bot.transports.viber.files import FileLinks
 from handlers.flows.menu import MENU
 from handlers.messages import Button, Document, Outgoing
 from handlers.notices import Notice
 from storage.db import session_factory
 from storage.models import AppointmentRow, FileRow, IdentityRow, OutboxRow, ProcessedUpdateRow
-from tests.fakes.viber_api import TOKEN, FakeViber
-from tests.flows.test_workshops import programme
-from tests.support import serving
+from tests.fakes.viber_api import TOKEN
+from tests.support.journeys import programme
+from tests.support.messengers import VIBER_ANA as ANA
+from tests.support.messengers import VIBER_WEBHOOK, Viber, onboard_viber
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-ANA = "AnaViberId0000000000001=="
-WEBHOOK_URL = "https://bot.example.org/viber/webhook"
-
-
-class Viber:
-    """Our HTTP server with the Viber routes, and what a test does to it as Viber would."""
-
-    def __init__(self, app: Any, fake: FakeViber, transport: ViberTransport, base: str) -> None:
-        self.app = app
-        self.fake = fake
-        self.transport = transport
-        self.base = base
-        self.http = aiohttp.ClientSession()
-        self.tokens = itertools.count(7_000_000_001)
-
-    async def post(self, body: Any, *, sign: bool | str = True) -> aiohttp.ClientResponse:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if sign is True:
-            headers["X-Viber-Content-Signature"] = hmac.new(
-                TOKEN.encode(), raw, hashlib.sha256
-            ).hexdigest()
-        elif sign:
-            headers["X-Viber-Content-Signature"] = sign
-        async with self.http.post(f"{self.base}/viber/webhook", data=raw, headers=headers) as r:
-            await r.read()
-            return r
-
-    def stamp(self) -> int:
-        return int(self.app.clock.now().timestamp() * 1000)
-
-    async def started(self, user: str, context: str | None = None) -> dict[str, Any]:
-        body = {
-            "event": "conversation_started", "timestamp": self.stamp(),
-            "message_token": next(self.tokens), "type": "open", "subscribed": False,
-            "user": {"id": user, "name": "Ana", "language": "en", "country": "RS",
-                     "api_version": 10},
-        }  # fmt: skip
-        if context is not None:
-            body["context"] = context
-        raw = json.dumps(body).encode()
-        sig = hmac.new(TOKEN.encode(), raw, hashlib.sha256).hexdigest()
-        async with self.http.post(
-            f"{self.base}/viber/webhook", data=raw, headers={"X-Viber-Content-Signature": sig}
-        ) as r:
-            assert r.status == 200
-            return dict(await r.json())
-
-    def message(
-        self, user: str, text: str | None = None, *, token: int | None = None, **message: Any
-    ) -> dict[str, Any]:
-        return {
-            "event": "message", "timestamp": self.stamp(), "chat_hostname": "SN-CHAT-01_",
-            "message_token": token if token is not None else next(self.tokens),
-            "sender": {"id": user, "name": "Ana", "language": "en", "country": "RS",
-                       "api_version": 10},
-            "message": message or {"type": "text", "text": text},
-            "silent": False,
-        }  # fmt: skip
-
-    async def say(self, user: str, text: str) -> list[dict[str, Any]]:
-        """Send text as `user`; the messages the bot sent back to them."""
-        before = len(self.fake.sent())
-        r = await self.post(self.message(user, text))
-        assert r.status == 200
-        return [m for m in self.fake.sent()[before:] if m["receiver"] == user]
-
-    async def press(self, user: str, label: str) -> list[dict[str, Any]]:
-        """Press the button with this label on the last keyboard Viber showed `user`."""
-        return await self.say(user, self.payload(user, label))
-
-    def payload(self, user: str, label: str, keyboard: dict[str, Any] | None = None) -> str:
-        if keyboard is None:
-            keyboard = next(
-                m["keyboard"] for m in reversed(self.fake.sent())
-                if m["receiver"] == user and "keyboard" in m
-            )  # fmt: skip
-        labels = []
-        for b in keyboard["Buttons"]:
-            text = html.unescape(b["Text"])
-            labels.append(text)
-            if text == label or text.split(" ", 1)[-1] == label:
-                return str(b["ActionBody"])
-        raise AssertionError(f"no {label!r} in {labels}")
-
-    def texts(self, user: str) -> list[str]:
-        return [m.get("text", "") for m in self.fake.sent() if m["receiver"] == user]
-
-
-@pytest.fixture
-async def viber(app):
-    async with FakeViber() as fake:
-        app.settings.viber_auth_token = TOKEN
-        app.settings.viber_api_base = fake.url
-        app.settings.viber_webhook_url = WEBHOOK_URL
-        transport = viber_transport(app)
-        async with serving(app, transport) as url:
-            vb = Viber(app, fake, transport, url)
-            try:
-                yield vb
-            finally:
-                await vb.http.close()
-
-
-async def onboard(vb: Viber, user: str = ANA) -> None:
-    welcome = await vb.started(user, "centre-pirot")
-    assert "choose your language" in welcome["text"]
-    await vb.say(user, vb.payload(user, "English", welcome["keyboard"]))
-    await vb.press(user, "I agree")
-    sent = await vb.press(user, "I live here")
-    assert any("Your centre is Pirot" in m.get("text", "") for m in sent)
 
 
 async def stored(app, model, *where):
@@ -179,7 +66,11 @@ async def test_malformed_callbacks_are_400(viber):
         assert (await viber.post(body)).status == 400, body
     webhook = {"event": "webhook", "timestamp": viber.stamp(), "message_token": 1}
     assert (await viber.post(webhook)).status == 200
-    subscribed = {"event": "subscribed", "user": {"id": ANA, "name": "Ana"}, "message_token": 5}
+    subscribed = {
+        "event": "subscribed",
+        "user": {"id": ANA, "name": "Ana"},
+        "message_token": 5,
+    }
     assert (await viber.post(subscribed)).status == 200
     assert not await stored(viber.app, IdentityRow), "subscribing stores nobody"
     assert not viber.fake.sent()
@@ -258,7 +149,7 @@ async def test_garbage_in_a_signed_callback_is_400_with_one_warning_and_nothing_
     for event in ("webhook", "client_status", "action"):
         assert (await viber.post({"event": event, "message_token": 1, "x": [[{}]]})).status == 200
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    await onboard(viber)  # and a good callback works as ever
+    await onboard_viber(viber)  # and a good callback works as ever
 
 
 async def test_conversation_started_answers_with_the_welcome_in_the_body(viber):
@@ -282,7 +173,7 @@ async def test_conversation_started_answers_with_the_welcome_in_the_body(viber):
 
 
 async def test_onboarding_then_typing_location_and_contact(app, viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     (ana,) = await stored(app, IdentityRow, IdentityRow.external_id == ANA)
     assert ana.platform == "viber" and ana.chat_id == ANA
     assert ana.last_incoming_at == app.clock.now(), "the free 24-hour window is tracked"
@@ -305,7 +196,7 @@ async def test_onboarding_then_typing_location_and_contact(app, viber):
 
 
 async def test_a_repeated_message_token_is_handled_once(viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     menu = viber.message(ANA, "/menu", token=9_000_000_001)
     before = len(viber.fake.sent())
     for _ in range(3):  # Viber retrying the callback
@@ -316,7 +207,7 @@ async def test_a_repeated_message_token_is_handled_once(viber):
 
 async def test_workshop_sign_up_end_to_end_with_the_calendar_file(app, viber):
     await programme(app)
-    await onboard(viber)
+    await onboard_viber(viber)
     await viber.say(ANA, "/menu")
     for label in ("Workshops", "All kinds", "This week"):
         await viber.press(ANA, label)
@@ -342,7 +233,7 @@ async def test_workshop_sign_up_end_to_end_with_the_calendar_file(app, viber):
 
 
 async def test_legal_booking_end_to_end(app, viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     await viber.say(ANA, "/menu")
     for label in ("Legal advice", "Documents and ID", "Tue 01.12.", "09:30"):
         await viber.press(ANA, label)
@@ -355,7 +246,7 @@ async def test_legal_booking_end_to_end(app, viber):
 
 async def test_unsubscribed_then_a_reminder_falls_due_is_not_sent(app, viber):
     await programme(app)
-    await onboard(viber)
+    await onboard_viber(viber)
     async with app.uow() as uow:  # a message already queued for her, and reminders planned
         ana = await uow.users.by_identity("viber", ANA)
         now = app.clock.now()
@@ -389,7 +280,7 @@ async def test_unsubscribed_then_a_reminder_falls_due_is_not_sent(app, viber):
 
 
 async def test_delivered_seen_failed_are_recorded_on_the_outbox_row(app, viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     async with app.uow() as uow:
         ana = await uow.users.by_identity("viber", ANA)
         now = app.clock.now()
@@ -418,7 +309,7 @@ async def test_delivered_seen_failed_are_recorded_on_the_outbox_row(app, viber):
 
 
 async def test_the_outbox_sender_gives_verdicts_and_stores_files(app, viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     sender = viber.transport.platform.sender
     doc = Document("workshop.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
     result = await sender.send(ANA, Outgoing(ANA, "Your file", "x", document=doc))
@@ -432,7 +323,7 @@ async def test_file_urls_expire_and_cannot_be_forged(app, viber):
     links: FileLinks = viber.transport.files
     doc = Document("workshop.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
     url = await links.store(doc)
-    assert links.url(doc) == url and public_origin(WEBHOOK_URL) == "https://bot.example.org"
+    assert links.url(doc) == url and public_origin(VIBER_WEBHOOK) == "https://bot.example.org"
     path = url.removeprefix("https://bot.example.org")
     file_id, expiry, signature = path.removeprefix("/files/").split(".")
 
@@ -462,7 +353,7 @@ async def test_file_urls_expire_and_cannot_be_forged(app, viber):
 
 
 async def test_a_keyboard_longer_than_a_viber_screen_is_paged_from_any_process(app, viber):
-    await onboard(viber)
+    await onboard_viber(viber)
     rows = tuple((Button(f"Choice {i}", "menu:main"),) for i in range(40))
     out = Outgoing(chat_id=ANA, text="Pick one", key="test.long", keyboard=rows)
     await viber.transport.webhook._send(ANA, [out])
@@ -485,7 +376,7 @@ async def test_viber_updates_page_flips_and_the_welcome_are_counted(app, viber, 
 
     metrics = app.metrics
     caplog.set_level(logging.INFO, logger="reintegrate")
-    await onboard(viber)  # the welcome (in the callback's answer), then three presses
+    await onboard_viber(viber)  # the welcome (in the callback's answer), then three presses
     assert value(metrics.updates, "viber", "ok") == 4
     assert value(metrics.sent, "viber") == len(viber.fake.sent()) + 1, "the welcome counts"
     rows = tuple((Button(f"Choice {i}", "menu:main"),) for i in range(40))

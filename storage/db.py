@@ -30,8 +30,8 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """An async engine; `schema` sets PostgreSQL's search_path (when not the default)."""
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine on `url` (SQLite or PostgreSQL), with our pool and connection settings."""
     kwargs: dict[str, Any] = {
         "echo": echo,
         "hide_parameters": True,
@@ -47,8 +47,6 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
     else:
         kwargs["pool_pre_ping"] = True
-        if schema:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -130,9 +130,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def db(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path
-) -> AsyncIterator[tuple[str, str | None]]:
+async def db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A database of the test's own, migrated and seeded: a copy of the process's template.
 
     SQLite: the template file copied. PostgreSQL: `CREATE DATABASE … TEMPLATE`, dropped after.
@@ -143,7 +141,7 @@ async def db(
         # Private, as the bot makes its databases.
         os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         shutil.copyfile(template, copy)
-        yield f"sqlite+aiosqlite:///{copy}", None
+        yield f"sqlite+aiosqlite:///{copy}"
         return
     template_name: str = request.getfixturevalue("pg_template")
     dropper: Dropper = request.getfixturevalue("dropper")
@@ -154,33 +152,33 @@ async def db(
     finally:
         await admin.close()
     try:
-        yield database_url(name), None
+        yield database_url(name)
     finally:
         dropper.drop(name)
 
 
 @pytest.fixture
-async def empty_db(backend: str, tmp_path: Path) -> AsyncIterator[tuple[str, str | None]]:
+async def empty_db(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh empty database: a SQLite file, or a PostgreSQL database of its own."""
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db", None
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db"
         return
     async with fresh_pg_database("empty") as url:
-        yield url, None
+        yield url
 
 
 @pytest.fixture
-async def empty_engine(empty_db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
+async def empty_engine(empty_db: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the empty database."""
-    engine = create_engine(empty_db[0])
+    engine = create_engine(empty_db)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def engine(db: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
+async def engine(db: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the test's database, at the newest schema, with the demo data."""
-    engine = create_engine(db[0])
+    engine = create_engine(db)
     yield engine
     await engine.dispose()
 
@@ -199,10 +197,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def app(
-    db: tuple[str, str | None], engine: AsyncEngine, clock: FakeClock, translator: BabelTranslator
+    db: str, engine: AsyncEngine, clock: FakeClock, translator: BabelTranslator
 ) -> AsyncIterator[App]:
     """The wired application on the test database; English when a person's phone says nothing."""
-    settings = load_settings(database_url=db[0], default_locale="en")
+    settings = load_settings(database_url=db, default_locale="en")
     application = await build(settings, clock=clock, engine=engine, translator=translator)
     yield application
 

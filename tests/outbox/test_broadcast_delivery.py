@@ -175,8 +175,8 @@ async def test_a_restart_midway_delivers_the_rest_exactly_once(app, clock, db, t
         )  # fmt: skip
         await uow.commit()
     # A new process: its own engine and App on the same database.
-    url, schema = db
-    engine = create_engine(url, schema=schema)
+    url = db
+    engine = create_engine(url)
     try:
         again = await build(
             load_settings(database_url=url, default_locale="en"),

@@ -205,13 +205,13 @@ async def test_two_workers_send_2000_messages_exactly_once(app, person, db):
             await uow.outbox.enqueue(ana, news(n), not_before=START, now=START)
         await uow.commit()
     # A second process would have its own engine and pool: so does the second worker here.
-    other_engine = create_engine(db[0], schema=db[1])
+    other_engine = create_engine(db)
     try:
         from bot.bootstrap import build
         from bot.config import load_settings
 
         other = await build(
-            load_settings(database_url=db[0]), clock=app.clock, engine=other_engine,
+            load_settings(database_url=db), clock=app.clock, engine=other_engine,
             translator=app.translator, check_schema=False,
         )  # fmt: skip
         first, second = Recorder(), Recorder()

@@ -54,7 +54,7 @@ async def test_due_reminders_go_out_once_each_in_the_persons_language(app, perso
     assert "Пирот" in rec.sent[1].text, "a Cyrillic reader sees the centre in Cyrillic"
 
     # A new App on the same database (a restart) sends nothing again and loses nothing.
-    settings = load_settings(database_url=db[0], default_locale="en")
+    settings = load_settings(database_url=db, default_locale="en")
     again = await build(settings, clock=clock, engine=app.engine, translator=app.translator)
     rec2 = Recorder()
     w2 = worker(again, rec2)
@@ -212,10 +212,10 @@ async def test_two_processes_releasing_reminders_queue_each_once(app, person, cl
             )  # fmt: skip
         await uow.commit()
     clock.advance(days=1)
-    engine = create_engine(db[0], schema=db[1])
+    engine = create_engine(db)
     try:
         other = await build(
-            load_settings(database_url=db[0]), clock=clock, engine=engine,
+            load_settings(database_url=db), clock=clock, engine=engine,
             translator=app.translator, check_schema=False,
         )  # fmt: skip
         await asyncio.gather(release_reminders(app), release_reminders(other))

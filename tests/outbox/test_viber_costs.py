@@ -46,7 +46,7 @@ async def wrote(app, name, ago, *, platform="viber"):
 
 async def configured(app, clock, db, **settings) -> App:
     """Another App on the same database, with these settings."""
-    found = load_settings(database_url=db[0], default_locale="en", **settings)
+    found = load_settings(database_url=db, default_locale="en", **settings)
     return await build(found, clock=clock, engine=app.engine, translator=app.translator)
 
 

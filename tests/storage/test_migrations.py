@@ -41,7 +41,7 @@ async def test_models_and_migrations_agree(empty_engine):
 
 async def test_the_bot_refuses_an_outdated_schema(empty_db, empty_engine):
     with pytest.raises(SchemaOutdated, match="reintegrate-bot migrate"):
-        await build(load_settings(database_url=empty_db[0]), engine=empty_engine)
+        await build(load_settings(database_url=empty_db), engine=empty_engine)
 
 
 async def test_existing_staff_are_bound_to_their_centres_by_the_upgrade(empty_engine):
